@@ -1,0 +1,30 @@
+/**
+ * The one expression module: Jinja templates (nunjucks, made Jinja-compatible) and YAQL expressions (Orquesta).
+ * Templates and expressions are parsed once and cached by their source text.
+ *
+ * API CONTRACT (other modules code against these signatures; keep them stable):
+ */
+
+/** Functions callable from expressions (YAQL `f(x)`, Jinja `f(x)` globals): Orquesta's ctx(), result(), ... */
+export type ExpressionFunction = (...args: unknown[]) => unknown;
+
+export interface ExpressionContext {
+  /** Variables: Jinja root names; YAQL `$` root. */
+  data: Record<string, unknown>;
+  /** Extra functions for this evaluation (Orquesta's ctx/succeeded/result/item/task/st2kv...). */
+  functions?: Record<string, ExpressionFunction>;
+}
+
+export interface RenderOptions {
+  /** Undefined variables throw (st2's alias ack rendering); default: render as empty. */
+  strictUndefined?: boolean;
+}
+
+export { ExpressionError } from './expression-error.ts';
+export { hasJinja, hasYaql, isExpression } from './detect.ts';
+export { renderTemplate, renderValue, renderDeep } from './jinja/render.ts';
+export { evaluate, evaluateDeep } from './evaluate.ts';
+export { inspectExpression, extractContextReferences } from './inspect.ts';
+export { translatePythonRegex, compilePythonRegex } from './python-regex.ts';
+export { shellQuote, shellQuoteLeaves } from './shell-quote.ts';
+export { st2Functions } from './functions/index.ts';

@@ -1,0 +1,11 @@
+export type * from './action.ts';
+export type * from './alias.ts';
+export type * from './execution.ts';
+export { COMPLETED_STATUSES, isCompleted } from './execution.ts';
+export type * from './inquiry.ts';
+export type * from './pack.ts';
+export type * from './parameters.ts';
+export type * from './policy.ts';
+export type * from './rule.ts';
+export type * from './sensor.ts';
+export type * from './trigger.ts';

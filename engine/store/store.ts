@@ -1,0 +1,102 @@
+import type {
+  ExecutionRecord,
+  ExecutionStatus,
+  InquiryRecord,
+  OutputChunk,
+  RuleEnforcement,
+  TriggerInstance,
+  TriggerInstanceStatus,
+} from '../model/index.ts';
+
+export interface ExecutionQuery {
+  action?: string;
+  status?: ExecutionStatus | ExecutionStatus[];
+  parent?: string;
+  limit?: number;
+  offset?: number;
+  /** Newest first unless set. */
+  order?: 'asc' | 'desc';
+}
+
+export interface ApiKeyRecord {
+  id: string;
+  name?: string;
+  user: string;
+  key_hash: string;
+  created_at: string;
+  enabled: boolean;
+}
+
+/** A chat message the bot posted and may need to update after a restart. */
+export interface ChatMessageRef {
+  key: string; // e.g. `execution:<id>` or `inquiry:<id>`
+  adapter: string;
+  data: Record<string, unknown>;
+  updated_at: string;
+}
+
+/**
+ * Durable state. Everything a crash must not lose is written here before it is acted on.
+ * The embedded implementation is SQLite (better-sqlite3, WAL); PostgreSQL can satisfy the same interface.
+ * Methods are synchronous in the embedded store; the interface is async-free on purpose for the hot path,
+ * a networked store wraps it with a write-behind queue.
+ */
+export interface Store {
+  // executions
+  insertExecution(record: ExecutionRecord): void;
+  /** Replaces the record. Returns false when `expectedStatus` is given and does not match (compare-and-set). */
+  updateExecution(record: ExecutionRecord, expectedStatus?: ExecutionStatus): boolean;
+  getExecution(id: string): ExecutionRecord | undefined;
+  listExecutions(query: ExecutionQuery): ExecutionRecord[];
+  countExecutions(query: ExecutionQuery): number;
+  appendOutput(chunk: OutputChunk): void;
+  listOutput(executionId: string, afterSeq?: number): OutputChunk[];
+
+  // trigger instances
+  insertTriggerInstance(instance: TriggerInstance): void;
+  setTriggerInstanceStatus(id: string, status: TriggerInstanceStatus): void;
+  getTriggerInstance(id: string): TriggerInstance | undefined;
+  findTriggerInstanceByDedupeKey(key: string): TriggerInstance | undefined;
+  listTriggerInstances(query: { trigger?: string; status?: TriggerInstanceStatus; limit?: number }): TriggerInstance[];
+
+  // rule enforcements
+  insertRuleEnforcement(enforcement: RuleEnforcement): void;
+  listRuleEnforcements(query: { rule?: string; trigger_instance_id?: string; limit?: number }): RuleEnforcement[];
+
+  // inquiries
+  upsertInquiry(inquiry: InquiryRecord): void;
+  /** Compare-and-set on status: returns false when the inquiry is no longer `pending`. */
+  respondInquiry(id: string, response: Record<string, unknown>, respondedBy: string): boolean;
+  getInquiry(id: string): InquiryRecord | undefined;
+  listInquiries(query: { status?: string; limit?: number }): InquiryRecord[];
+
+  // workflow state (opaque JSON owned by engine/workflows)
+  saveWorkflowState(executionId: string, state: unknown): void;
+  loadWorkflowState(executionId: string): unknown | undefined;
+
+  // api keys
+  insertApiKey(key: ApiKeyRecord): void;
+  listApiKeys(): ApiKeyRecord[];
+  findApiKeyByHash(hash: string): ApiKeyRecord | undefined;
+  deleteApiKey(idOrName: string): boolean;
+
+  // chat message references
+  saveChatMessage(ref: ChatMessageRef): void;
+  getChatMessage(key: string): ChatMessageRef | undefined;
+
+  // generic small key/value for engine bookkeeping (rule enabled flags, timers' last fire, ...)
+  getMeta(key: string): string | undefined;
+  setMeta(key: string, value: string): void;
+
+  /** Runs fn in one transaction. */
+  transaction<T>(fn: () => T): T;
+
+  /** Deletes executions, output, trigger instances and enforcements older than the given ISO times. */
+  prune(before: { executions?: string; triggerInstances?: string; output?: string }): {
+    executions: number;
+    triggerInstances: number;
+    output: number;
+  };
+
+  close(): void;
+}
