@@ -49,6 +49,11 @@ export interface Store {
   getExecution(id: string): ExecutionRecord | undefined;
   listExecutions(query: ExecutionQuery): ExecutionRecord[];
   countExecutions(query: ExecutionQuery): number;
+  /**
+   * The execution recorded with this idempotency key (`context.dedupe_key`), if any. Optional: added for
+   * ExecutionRequest.dedupeKey; a store that stores the key uniquely makes a racing duplicate insert throw.
+   */
+  findExecutionByDedupeKey?(key: string): ExecutionRecord | undefined;
   appendOutput(chunk: OutputChunk): void;
   listOutput(executionId: string, afterSeq?: number): OutputChunk[];
 
@@ -57,11 +62,19 @@ export interface Store {
   setTriggerInstanceStatus(id: string, status: TriggerInstanceStatus): void;
   getTriggerInstance(id: string): TriggerInstance | undefined;
   findTriggerInstanceByDedupeKey(key: string): TriggerInstance | undefined;
-  listTriggerInstances(query: { trigger?: string; status?: TriggerInstanceStatus; limit?: number }): TriggerInstance[];
+  listTriggerInstances(query: {
+    trigger?: string;
+    status?: TriggerInstanceStatus;
+    limit?: number;
+  }): TriggerInstance[];
 
   // rule enforcements
   insertRuleEnforcement(enforcement: RuleEnforcement): void;
-  listRuleEnforcements(query: { rule?: string; trigger_instance_id?: string; limit?: number }): RuleEnforcement[];
+  listRuleEnforcements(query: {
+    rule?: string;
+    trigger_instance_id?: string;
+    limit?: number;
+  }): RuleEnforcement[];
 
   // inquiries
   upsertInquiry(inquiry: InquiryRecord): void;

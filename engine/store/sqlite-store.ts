@@ -1,0 +1,603 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import Database from 'better-sqlite3';
+import type {
+  ExecutionRecord,
+  ExecutionStatus,
+  InquiryRecord,
+  OutputChunk,
+  RuleEnforcement,
+  TriggerInstance,
+  TriggerInstanceStatus,
+} from '../model/index.ts';
+import { COMPLETED_STATUSES } from '../model/index.ts';
+import type { ApiKeyRecord, ChatMessageRef, ExecutionQuery, Store } from './store.ts';
+
+type Db = Database.Database;
+type Stmt = Database.Statement;
+
+/** Bump when the schema changes; `migrate()` upgrades older files step by step. */
+export const SCHEMA_VERSION = 1;
+
+const SCHEMA_V1 = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS executions (
+  id TEXT PRIMARY KEY,
+  action TEXT NOT NULL,
+  runner TEXT NOT NULL,
+  status TEXT NOT NULL,
+  parent TEXT,
+  start_ts TEXT NOT NULL,
+  end_ts TEXT,
+  dedupe_key TEXT,
+  lease TEXT,
+  not_before TEXT,
+  attempt INTEGER,
+  parameters TEXT NOT NULL,
+  context TEXT NOT NULL,
+  result TEXT,
+  log TEXT NOT NULL,
+  runner_state TEXT
+);
+CREATE INDEX IF NOT EXISTS executions_status ON executions (status, start_ts);
+CREATE INDEX IF NOT EXISTS executions_action ON executions (action, start_ts);
+CREATE INDEX IF NOT EXISTS executions_parent ON executions (parent, start_ts);
+CREATE INDEX IF NOT EXISTS executions_start ON executions (start_ts);
+CREATE UNIQUE INDEX IF NOT EXISTS executions_dedupe ON executions (dedupe_key) WHERE dedupe_key IS NOT NULL;
+CREATE TABLE IF NOT EXISTS output (
+  execution_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  stream TEXT NOT NULL,
+  data TEXT NOT NULL,
+  ts TEXT NOT NULL,
+  PRIMARY KEY (execution_id, seq)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS output_ts ON output (ts);
+CREATE TABLE IF NOT EXISTS trigger_instances (
+  id TEXT PRIMARY KEY,
+  trigger TEXT NOT NULL,
+  status TEXT NOT NULL,
+  occurrence_time TEXT NOT NULL,
+  dedupe_key TEXT,
+  doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS trigger_instances_trigger ON trigger_instances (trigger, occurrence_time);
+CREATE INDEX IF NOT EXISTS trigger_instances_status ON trigger_instances (status, occurrence_time);
+CREATE INDEX IF NOT EXISTS trigger_instances_time ON trigger_instances (occurrence_time);
+CREATE UNIQUE INDEX IF NOT EXISTS trigger_instances_dedupe ON trigger_instances (dedupe_key) WHERE dedupe_key IS NOT NULL;
+CREATE TABLE IF NOT EXISTS rule_enforcements (
+  id TEXT PRIMARY KEY,
+  rule TEXT NOT NULL,
+  trigger_instance_id TEXT NOT NULL,
+  enforced_at TEXT NOT NULL,
+  doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS rule_enforcements_rule ON rule_enforcements (rule, enforced_at);
+CREATE INDEX IF NOT EXISTS rule_enforcements_ti ON rule_enforcements (trigger_instance_id);
+CREATE INDEX IF NOT EXISTS rule_enforcements_time ON rule_enforcements (enforced_at);
+CREATE TABLE IF NOT EXISTS inquiries (
+  id TEXT PRIMARY KEY,
+  status TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS inquiries_status ON inquiries (status, created_at);
+CREATE TABLE IF NOT EXISTS workflow_state (execution_id TEXT PRIMARY KEY, state TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS api_keys (
+  id TEXT PRIMARY KEY,
+  name TEXT,
+  key_hash TEXT NOT NULL UNIQUE,
+  doc TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chat_messages (key TEXT PRIMARY KEY, doc TEXT NOT NULL);
+`;
+
+interface ExecutionRow {
+  id: string;
+  action: string;
+  runner: string;
+  status: string;
+  parent: string | null;
+  start_ts: string;
+  end_ts: string | null;
+  lease: string | null;
+  not_before: string | null;
+  attempt: number | null;
+  parameters: string;
+  context: string;
+  result: string | null;
+  log: string;
+  runner_state: string | null;
+}
+
+export interface SqliteStoreOptions {
+  /** A file path, or `:memory:` for tests. */
+  filename: string;
+}
+
+const EXEC_COLUMNS =
+  'id, action, runner, status, parent, start_ts, end_ts, lease, not_before, attempt, parameters, context, result, log, runner_state';
+
+function json(value: unknown): string | null {
+  return value === undefined ? null : JSON.stringify(value);
+}
+
+function parseJson<T>(text: string | null): T | undefined {
+  return text === null ? undefined : (JSON.parse(text) as T);
+}
+
+function rowToExecution(row: ExecutionRow): ExecutionRecord {
+  const rec: ExecutionRecord = {
+    id: row.id,
+    action: row.action,
+    runner: row.runner,
+    status: row.status as ExecutionStatus,
+    parameters: JSON.parse(row.parameters),
+    context: JSON.parse(row.context),
+    log: JSON.parse(row.log),
+    start_timestamp: row.start_ts,
+  };
+  if (row.result !== null) rec.result = JSON.parse(row.result);
+  if (row.end_ts !== null) rec.end_timestamp = row.end_ts;
+  if (row.parent !== null) rec.parent = row.parent;
+  if (row.attempt !== null) rec.attempt = row.attempt;
+  if (row.runner_state !== null) rec.runner_state = JSON.parse(row.runner_state);
+  if (row.lease !== null) rec.lease = row.lease;
+  if (row.not_before !== null) rec.not_before = row.not_before;
+  return rec;
+}
+
+function dedupeKeyOf(rec: ExecutionRecord): string | null {
+  const key = rec.context?.dedupe_key;
+  return typeof key === 'string' && key !== '' ? key : null;
+}
+
+/**
+ * The embedded Store: one SQLite file (`<dataDir>/squall.db`), WAL with synchronous=NORMAL (a commit is
+ * durable against a process crash; an OS crash may lose the last few ms, never corrupt the file).
+ * Statements are prepared once; list queries are prepared per query shape and cached.
+ */
+export class SqliteStore implements Store {
+  readonly db: Db;
+  readonly #stmts: Record<string, Stmt>;
+  readonly #shapes = new Map<string, Stmt>();
+
+  constructor(options: SqliteStoreOptions) {
+    if (options.filename !== ':memory:') mkdirSync(dirname(options.filename), { recursive: true });
+    this.db = new Database(options.filename);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('foreign_keys = OFF');
+    this.#migrate();
+    this.#stmts = this.#prepare();
+  }
+
+  /** Opens `<dataDir>/squall.db`. */
+  static open(dataDir: string): SqliteStore {
+    return new SqliteStore({ filename: join(dataDir, 'squall.db') });
+  }
+
+  #migrate(): void {
+    this.db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID');
+    const row = this.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as
+      | { value: string }
+      | undefined;
+    const current = row ? Number(row.value) : 0;
+    if (current > SCHEMA_VERSION) {
+      throw new Error(
+        `squall.db: schema_version ${current} is newer than this Squall understands (${SCHEMA_VERSION}); upgrade Squall`,
+      );
+    }
+    const steps: Array<() => void> = [() => this.db.exec(SCHEMA_V1)];
+    this.db.transaction(() => {
+      for (let v = current; v < SCHEMA_VERSION; v++) steps[v]!();
+      this.db
+        .prepare(
+          "INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        )
+        .run(String(SCHEMA_VERSION));
+    })();
+  }
+
+  #prepare(): Record<string, Stmt> {
+    const p = (sql: string) => this.db.prepare(sql);
+    return {
+      insertExecution: p(
+        `INSERT INTO executions (id, action, runner, status, parent, start_ts, end_ts, dedupe_key, lease, not_before, attempt, parameters, context, result, log, runner_state)
+         VALUES (@id, @action, @runner, @status, @parent, @start_ts, @end_ts, @dedupe_key, @lease, @not_before, @attempt, @parameters, @context, @result, @log, @runner_state)`,
+      ),
+      updateExecution: p(
+        `UPDATE executions SET action=@action, runner=@runner, status=@status, parent=@parent, start_ts=@start_ts, end_ts=@end_ts,
+         lease=@lease, not_before=@not_before, attempt=@attempt, parameters=@parameters, context=@context, result=@result,
+         log=@log, runner_state=@runner_state WHERE id=@id`,
+      ),
+      updateExecutionCas: p(
+        `UPDATE executions SET action=@action, runner=@runner, status=@status, parent=@parent, start_ts=@start_ts, end_ts=@end_ts,
+         lease=@lease, not_before=@not_before, attempt=@attempt, parameters=@parameters, context=@context, result=@result,
+         log=@log, runner_state=@runner_state WHERE id=@id AND status=@expected`,
+      ),
+      getExecution: p(`SELECT ${EXEC_COLUMNS} FROM executions WHERE id = ?`),
+      findExecutionByDedupe: p(`SELECT ${EXEC_COLUMNS} FROM executions WHERE dedupe_key = ?`),
+      appendOutput: p(
+        'INSERT OR REPLACE INTO output (execution_id, seq, stream, data, ts) VALUES (?, ?, ?, ?, ?)',
+      ),
+      listOutput: p(
+        'SELECT execution_id, seq, stream, data, ts FROM output WHERE execution_id = ? AND seq > ? ORDER BY seq',
+      ),
+      insertTriggerInstance: p(
+        'INSERT INTO trigger_instances (id, trigger, status, occurrence_time, dedupe_key, doc) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      setTriggerInstanceStatus: p('UPDATE trigger_instances SET status = ? WHERE id = ?'),
+      getTriggerInstance: p('SELECT status, doc FROM trigger_instances WHERE id = ?'),
+      findTriggerInstanceByDedupe: p('SELECT status, doc FROM trigger_instances WHERE dedupe_key = ?'),
+      insertRuleEnforcement: p(
+        'INSERT INTO rule_enforcements (id, rule, trigger_instance_id, enforced_at, doc) VALUES (?, ?, ?, ?, ?)',
+      ),
+      upsertInquiry: p(
+        `INSERT INTO inquiries (id, status, created_at, doc) VALUES (?, ?, ?, ?)
+         ON CONFLICT(id) DO UPDATE SET status = excluded.status, created_at = excluded.created_at, doc = excluded.doc`,
+      ),
+      getInquiry: p('SELECT doc FROM inquiries WHERE id = ?'),
+      respondInquiry: p(
+        "UPDATE inquiries SET status = 'succeeded', doc = ? WHERE id = ? AND status = 'pending'",
+      ),
+      saveWorkflowState: p(
+        'INSERT INTO workflow_state (execution_id, state) VALUES (?, ?) ON CONFLICT(execution_id) DO UPDATE SET state = excluded.state',
+      ),
+      loadWorkflowState: p('SELECT state FROM workflow_state WHERE execution_id = ?'),
+      insertApiKey: p('INSERT INTO api_keys (id, name, key_hash, doc) VALUES (?, ?, ?, ?)'),
+      listApiKeys: p('SELECT doc FROM api_keys ORDER BY rowid'),
+      findApiKeyByHash: p('SELECT doc FROM api_keys WHERE key_hash = ?'),
+      deleteApiKey: p('DELETE FROM api_keys WHERE id = ? OR name = ?'),
+      saveChatMessage: p(
+        'INSERT INTO chat_messages (key, doc) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET doc = excluded.doc',
+      ),
+      getChatMessage: p('SELECT doc FROM chat_messages WHERE key = ?'),
+      getMeta: p('SELECT value FROM meta WHERE key = ?'),
+      setMeta: p(
+        'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+      ),
+    };
+  }
+
+  #execParams(rec: ExecutionRecord): Record<string, unknown> {
+    return {
+      id: rec.id,
+      action: rec.action,
+      runner: rec.runner,
+      status: rec.status,
+      parent: rec.parent ?? null,
+      start_ts: rec.start_timestamp,
+      end_ts: rec.end_timestamp ?? null,
+      dedupe_key: dedupeKeyOf(rec),
+      lease: rec.lease ?? null,
+      not_before: rec.not_before ?? null,
+      attempt: rec.attempt ?? null,
+      parameters: JSON.stringify(rec.parameters ?? {}),
+      context: JSON.stringify(rec.context ?? {}),
+      result: json(rec.result),
+      log: JSON.stringify(rec.log ?? []),
+      runner_state: json(rec.runner_state),
+    };
+  }
+
+  // ---- executions
+
+  insertExecution(record: ExecutionRecord): void {
+    this.#stmts.insertExecution!.run(this.#execParams(record));
+  }
+
+  updateExecution(record: ExecutionRecord, expectedStatus?: ExecutionStatus): boolean {
+    const params = this.#execParams(record);
+    delete params.dedupe_key;
+    if (expectedStatus === undefined) return this.#stmts.updateExecution!.run(params).changes > 0;
+    params.expected = expectedStatus;
+    return this.#stmts.updateExecutionCas!.run(params).changes > 0;
+  }
+
+  getExecution(id: string): ExecutionRecord | undefined {
+    const row = this.#stmts.getExecution!.get(id) as ExecutionRow | undefined;
+    return row ? rowToExecution(row) : undefined;
+  }
+
+  findExecutionByDedupeKey(key: string): ExecutionRecord | undefined {
+    const row = this.#stmts.findExecutionByDedupe!.get(key) as ExecutionRow | undefined;
+    return row ? rowToExecution(row) : undefined;
+  }
+
+  #where(query: ExecutionQuery): { where: string; args: unknown[]; shape: string } {
+    const clauses: string[] = [];
+    const args: unknown[] = [];
+    let shape = '';
+    if (query.action !== undefined) {
+      clauses.push('action = ?');
+      args.push(query.action);
+      shape += 'a';
+    }
+    if (query.parent !== undefined) {
+      clauses.push('parent = ?');
+      args.push(query.parent);
+      shape += 'p';
+    }
+    if (query.status !== undefined) {
+      const statuses = Array.isArray(query.status) ? query.status : [query.status];
+      if (statuses.length === 0) clauses.push('0');
+      else clauses.push(`status IN (${statuses.map(() => '?').join(',')})`);
+      args.push(...statuses);
+      shape += `s${statuses.length}`;
+    }
+    return { where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', args, shape };
+  }
+
+  #shape(key: string, sql: string): Stmt {
+    let stmt = this.#shapes.get(key);
+    if (!stmt) {
+      stmt = this.db.prepare(sql);
+      this.#shapes.set(key, stmt);
+    }
+    return stmt;
+  }
+
+  listExecutions(query: ExecutionQuery): ExecutionRecord[] {
+    const { where, args, shape } = this.#where(query);
+    const order = query.order === 'asc' ? 'ASC' : 'DESC';
+    const stmt = this.#shape(
+      `list:${shape}:${order}`,
+      `SELECT ${EXEC_COLUMNS} FROM executions ${where} ORDER BY start_ts ${order}, rowid ${order} LIMIT ? OFFSET ?`,
+    );
+    const rows = stmt.all(...args, query.limit ?? -1, query.offset ?? 0) as ExecutionRow[];
+    return rows.map(rowToExecution);
+  }
+
+  countExecutions(query: ExecutionQuery): number {
+    const { where, args, shape } = this.#where(query);
+    const stmt = this.#shape(`count:${shape}`, `SELECT count(*) AS n FROM executions ${where}`);
+    return (stmt.get(...args) as { n: number }).n;
+  }
+
+  appendOutput(chunk: OutputChunk): void {
+    this.#stmts.appendOutput!.run(chunk.execution_id, chunk.seq, chunk.stream, chunk.data, chunk.timestamp);
+  }
+
+  listOutput(executionId: string, afterSeq?: number): OutputChunk[] {
+    const rows = this.#stmts.listOutput!.all(executionId, afterSeq ?? -1) as Array<{
+      execution_id: string;
+      seq: number;
+      stream: OutputChunk['stream'];
+      data: string;
+      ts: string;
+    }>;
+    return rows.map((r) => ({
+      execution_id: r.execution_id,
+      seq: r.seq,
+      stream: r.stream,
+      data: r.data,
+      timestamp: r.ts,
+    }));
+  }
+
+  // ---- trigger instances
+
+  insertTriggerInstance(instance: TriggerInstance): void {
+    this.#stmts.insertTriggerInstance!.run(
+      instance.id,
+      instance.trigger,
+      instance.status,
+      instance.occurrence_time,
+      instance.dedupe_key ?? null,
+      JSON.stringify(instance),
+    );
+  }
+
+  setTriggerInstanceStatus(id: string, status: TriggerInstanceStatus): void {
+    // The status column is authoritative; `doc` keeps the insert-time copy and is patched on read.
+    this.#stmts.setTriggerInstanceStatus!.run(status, id);
+  }
+
+  #triggerInstance(row: { status: string; doc: string } | undefined): TriggerInstance | undefined {
+    if (!row) return undefined;
+    const ti = JSON.parse(row.doc) as TriggerInstance;
+    ti.status = row.status as TriggerInstanceStatus;
+    return ti;
+  }
+
+  getTriggerInstance(id: string): TriggerInstance | undefined {
+    return this.#triggerInstance(this.#stmts.getTriggerInstance!.get(id) as { status: string; doc: string });
+  }
+
+  findTriggerInstanceByDedupeKey(key: string): TriggerInstance | undefined {
+    return this.#triggerInstance(
+      this.#stmts.findTriggerInstanceByDedupe!.get(key) as { status: string; doc: string },
+    );
+  }
+
+  listTriggerInstances(query: {
+    trigger?: string;
+    status?: TriggerInstanceStatus;
+    limit?: number;
+  }): TriggerInstance[] {
+    const clauses: string[] = [];
+    const args: unknown[] = [];
+    if (query.trigger !== undefined) {
+      clauses.push('trigger = ?');
+      args.push(query.trigger);
+    }
+    if (query.status !== undefined) {
+      clauses.push('status = ?');
+      args.push(query.status);
+    }
+    const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
+    const stmt = this.#shape(
+      `ti:${query.trigger !== undefined}:${query.status !== undefined}`,
+      `SELECT status, doc FROM trigger_instances ${where} ORDER BY occurrence_time DESC, rowid DESC LIMIT ?`,
+    );
+    const rows = stmt.all(...args, query.limit ?? -1) as Array<{ status: string; doc: string }>;
+    return rows.map((r) => this.#triggerInstance(r)!);
+  }
+
+  // ---- rule enforcements
+
+  insertRuleEnforcement(enforcement: RuleEnforcement): void {
+    this.#stmts.insertRuleEnforcement!.run(
+      enforcement.id,
+      enforcement.rule.ref,
+      enforcement.trigger_instance_id,
+      enforcement.enforced_at,
+      JSON.stringify(enforcement),
+    );
+  }
+
+  listRuleEnforcements(query: {
+    rule?: string;
+    trigger_instance_id?: string;
+    limit?: number;
+  }): RuleEnforcement[] {
+    const clauses: string[] = [];
+    const args: unknown[] = [];
+    if (query.rule !== undefined) {
+      clauses.push('rule = ?');
+      args.push(query.rule);
+    }
+    if (query.trigger_instance_id !== undefined) {
+      clauses.push('trigger_instance_id = ?');
+      args.push(query.trigger_instance_id);
+    }
+    const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
+    const stmt = this.#shape(
+      `re:${query.rule !== undefined}:${query.trigger_instance_id !== undefined}`,
+      `SELECT doc FROM rule_enforcements ${where} ORDER BY enforced_at DESC, rowid DESC LIMIT ?`,
+    );
+    return (stmt.all(...args, query.limit ?? -1) as Array<{ doc: string }>).map((r) => JSON.parse(r.doc));
+  }
+
+  // ---- inquiries
+
+  upsertInquiry(inquiry: InquiryRecord): void {
+    this.#stmts.upsertInquiry!.run(inquiry.id, inquiry.status, inquiry.created_at, JSON.stringify(inquiry));
+  }
+
+  respondInquiry(id: string, response: Record<string, unknown>, respondedBy: string): boolean {
+    return this.transaction(() => {
+      const current = this.getInquiry(id);
+      if (!current || current.status !== 'pending') return false;
+      const next: InquiryRecord = { ...current, status: 'succeeded', response, responded_by: respondedBy };
+      return this.#stmts.respondInquiry!.run(JSON.stringify(next), id).changes > 0;
+    });
+  }
+
+  getInquiry(id: string): InquiryRecord | undefined {
+    return parseJson<InquiryRecord>(
+      (this.#stmts.getInquiry!.get(id) as { doc: string } | undefined)?.doc ?? null,
+    );
+  }
+
+  listInquiries(query: { status?: string; limit?: number }): InquiryRecord[] {
+    const where = query.status !== undefined ? 'WHERE status = ?' : '';
+    const stmt = this.#shape(
+      `inq:${query.status !== undefined}`,
+      `SELECT doc FROM inquiries ${where} ORDER BY created_at DESC, rowid DESC LIMIT ?`,
+    );
+    const args = query.status !== undefined ? [query.status] : [];
+    return (stmt.all(...args, query.limit ?? -1) as Array<{ doc: string }>).map((r) => JSON.parse(r.doc));
+  }
+
+  // ---- workflow state
+
+  saveWorkflowState(executionId: string, state: unknown): void {
+    this.#stmts.saveWorkflowState!.run(executionId, JSON.stringify(state ?? null));
+  }
+
+  loadWorkflowState(executionId: string): unknown | undefined {
+    const row = this.#stmts.loadWorkflowState!.get(executionId) as { state: string } | undefined;
+    return row ? JSON.parse(row.state) : undefined;
+  }
+
+  // ---- api keys
+
+  insertApiKey(key: ApiKeyRecord): void {
+    this.#stmts.insertApiKey!.run(key.id, key.name ?? null, key.key_hash, JSON.stringify(key));
+  }
+
+  listApiKeys(): ApiKeyRecord[] {
+    return (this.#stmts.listApiKeys!.all() as Array<{ doc: string }>).map((r) => JSON.parse(r.doc));
+  }
+
+  findApiKeyByHash(hash: string): ApiKeyRecord | undefined {
+    return parseJson<ApiKeyRecord>(
+      (this.#stmts.findApiKeyByHash!.get(hash) as { doc: string } | undefined)?.doc ?? null,
+    );
+  }
+
+  deleteApiKey(idOrName: string): boolean {
+    return this.#stmts.deleteApiKey!.run(idOrName, idOrName).changes > 0;
+  }
+
+  // ---- chat messages
+
+  saveChatMessage(ref: ChatMessageRef): void {
+    this.#stmts.saveChatMessage!.run(ref.key, JSON.stringify(ref));
+  }
+
+  getChatMessage(key: string): ChatMessageRef | undefined {
+    return parseJson<ChatMessageRef>(
+      (this.#stmts.getChatMessage!.get(key) as { doc: string } | undefined)?.doc ?? null,
+    );
+  }
+
+  // ---- meta
+
+  getMeta(key: string): string | undefined {
+    return (this.#stmts.getMeta!.get(key) as { value: string } | undefined)?.value;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.#stmts.setMeta!.run(key, value);
+  }
+
+  transaction<T>(fn: () => T): T {
+    // Nested calls become savepoints (better-sqlite3 handles that).
+    return this.db.transaction(fn)();
+  }
+
+  prune(before: { executions?: string; triggerInstances?: string; output?: string }): {
+    executions: number;
+    triggerInstances: number;
+    output: number;
+  } {
+    return this.transaction(() => {
+      let executions = 0;
+      let triggerInstances = 0;
+      let output = 0;
+      if (before.executions) {
+        // Only completed executions are removed: a long-running or pending one is live state.
+        const completed = COMPLETED_STATUSES.map(() => '?').join(',');
+        const cond = `start_ts < ? AND status IN (${completed})`;
+        const args = [before.executions, ...COMPLETED_STATUSES];
+        output += this.db
+          .prepare(`DELETE FROM output WHERE execution_id IN (SELECT id FROM executions WHERE ${cond})`)
+          .run(...args).changes;
+        this.db
+          .prepare(
+            `DELETE FROM workflow_state WHERE execution_id IN (SELECT id FROM executions WHERE ${cond})`,
+          )
+          .run(...args);
+        executions = this.db.prepare(`DELETE FROM executions WHERE ${cond}`).run(...args).changes;
+      }
+      if (before.output) {
+        output += this.db.prepare('DELETE FROM output WHERE ts < ?').run(before.output).changes;
+      }
+      if (before.triggerInstances) {
+        triggerInstances = this.db
+          .prepare('DELETE FROM trigger_instances WHERE occurrence_time < ?')
+          .run(before.triggerInstances).changes;
+        this.db.prepare('DELETE FROM rule_enforcements WHERE enforced_at < ?').run(before.triggerInstances);
+      }
+      return { executions, triggerInstances, output };
+    });
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,49 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SCHEMA_VERSION, SqliteStore } from '../../engine/store/sqlite-store.ts';
+import { execution, runStoreContract } from './store-contract.ts';
+
+runStoreContract('SqliteStore :memory:', () => new SqliteStore({ filename: ':memory:' }));
+
+let dir: string | undefined;
+runStoreContract(
+  'SqliteStore file',
+  () => {
+    dir = mkdtempSync(join(tmpdir(), 'squall-store-'));
+    return SqliteStore.open(dir);
+  },
+  () => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  },
+);
+
+describe('SqliteStore file', () => {
+  let tmp: string;
+  afterEach(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it('creates <dataDir>/squall.db in WAL mode with a schema_version and keeps data across reopen', () => {
+    tmp = mkdtempSync(join(tmpdir(), 'squall-store-'));
+    const store = SqliteStore.open(join(tmp, 'nested'));
+    expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(store.db.pragma('synchronous', { simple: true })).toBe(1); // NORMAL
+    expect(store.getMeta('schema_version')).toBe(String(SCHEMA_VERSION));
+    store.insertExecution(execution('keep'));
+    store.close();
+    const again = SqliteStore.open(join(tmp, 'nested'));
+    expect(again.getExecution('keep')?.id).toBe('keep');
+    again.close();
+  });
+
+  it('refuses a file written by a newer schema', () => {
+    tmp = mkdtempSync(join(tmpdir(), 'squall-store-'));
+    const file = join(tmp, 'squall.db');
+    new SqliteStore({ filename: file }).close();
+    const raw = new Database(file);
+    raw.prepare("UPDATE meta SET value = '999' WHERE key = 'schema_version'").run();
+    raw.close();
+    expect(() => new SqliteStore({ filename: file })).toThrow(/schema_version 999/);
+  });
+});
