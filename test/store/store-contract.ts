@@ -297,7 +297,12 @@ export function runStoreContract(
         }),
       ).toThrow('boom');
       expect(store.getExecution('tx1')).toBeUndefined();
-      expect(store.transaction(() => (store.insertExecution(execution('tx2')), 42))).toBe(42);
+      expect(
+        store.transaction(() => {
+          store.insertExecution(execution('tx2'));
+          return 42;
+        }),
+      ).toBe(42);
       expect(store.getExecution('tx2')).toBeDefined();
     });
 
