@@ -1,0 +1,263 @@
+import { createHash } from 'node:crypto';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
+import { dirname } from 'node:path';
+
+export const MASK = '********';
+
+/** Kinds written by the engine; other modules may add their own (`chat.command`, `auth.decision`...). */
+export type AuditKind =
+  | 'execution.status'
+  | 'rule.enforcement'
+  | 'chat.command'
+  | 'permission.decision'
+  | 'lease.rejected'
+  | (string & {});
+
+export interface AuditEntry {
+  kind: AuditKind;
+  actor: string;
+  execution_id?: string;
+  [key: string]: unknown;
+}
+
+/** One line as written: the entry plus `ts`, the previous line's hash and this line's hash. */
+export interface AuditLine extends AuditEntry {
+  ts: string;
+  prev: string;
+  hash: string;
+}
+
+export interface AuditLogOptions {
+  path: string;
+  /** Rotate when the file would grow past this size (bytes); 0 = never. */
+  maxBytes?: number;
+  /** Rotated files kept (`audit.log.1` newest ... `audit.log.<keep>` oldest). */
+  keep?: number;
+  /** Extra values to mask wherever they appear in string fields (registered secrets). */
+  secrets?: () => Iterable<string>;
+  /** Write synchronously on every record (tests, low volume). Default: buffered until the next tick. */
+  sync?: boolean;
+}
+
+const GENESIS = '0'.repeat(64);
+const SECRET_KEY = /pass(word|phrase)?$|secret|token|api[_-]?key|private[_-]?key|authorization|cookie/i;
+
+/** Masks values of secret-looking keys, and listed secret strings anywhere. */
+export function maskSecrets(value: unknown, secrets: readonly string[] = []): unknown {
+  if (typeof value === 'string') {
+    let out = value;
+    for (const s of secrets) if (s && out.includes(s)) out = out.split(s).join(MASK);
+    return out;
+  }
+  if (Array.isArray(value)) return value.map((v) => maskSecrets(v, secrets));
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      out[k] =
+        SECRET_KEY.test(k) && v !== null && v !== undefined && typeof v !== 'object'
+          ? MASK
+          : maskSecrets(v, secrets);
+    }
+    return out;
+  }
+  return value;
+}
+
+function hashOf(lineWithoutHash: Record<string, unknown>): string {
+  return createHash('sha256').update(JSON.stringify(lineWithoutHash)).digest('hex');
+}
+
+/** The hash of the last complete line of `path`, or undefined for a missing/empty file. */
+function lastHash(path: string): string | undefined {
+  if (!existsSync(path)) return undefined;
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    if (size === 0) return undefined;
+    const len = Math.min(size, 256 * 1024);
+    const buf = Buffer.alloc(len);
+    readSync(fd, buf, 0, len, size - len);
+    const lines = buf.toString('utf8').split('\n').filter(Boolean);
+    for (let i = lines.length - 1; i >= 0; i--) {
+      try {
+        const h = (JSON.parse(lines[i]!) as { hash?: unknown }).hash;
+        if (typeof h === 'string') return h;
+      } catch {
+        // partial line from a crash mid-write: look further back
+      }
+    }
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Append-only JSON-lines audit log with a sha256 hash chain (`prev` = previous line's `hash`, `hash` = sha256
+ * of the line without `hash`), so an edited, inserted or deleted line breaks the chain. The chain continues
+ * across size-based rotations (`audit.log.1` ... `audit.log.<keep>`).
+ */
+export class AuditLog {
+  readonly path: string;
+  readonly #maxBytes: number;
+  readonly #keep: number;
+  readonly #secrets?: () => Iterable<string>;
+  readonly #sync: boolean;
+  #prev: string;
+  #size: number;
+  #buffer: string[] = [];
+  #bufferBytes = 0;
+  #scheduled = false;
+  #closed = false;
+
+  constructor(options: AuditLogOptions) {
+    this.path = options.path;
+    this.#maxBytes = options.maxBytes ?? 0;
+    this.#keep = Math.max(1, options.keep ?? 5);
+    this.#secrets = options.secrets;
+    this.#sync = options.sync ?? false;
+    mkdirSync(dirname(this.path), { recursive: true });
+    this.#prev = lastHash(this.path) ?? lastHash(`${this.path}.1`) ?? GENESIS;
+    this.#size = existsSync(this.path) ? statSync(this.path).size : 0;
+  }
+
+  record(entry: AuditEntry): AuditLine {
+    if (this.#closed) throw new Error(`audit log ${this.path} is closed`);
+    const secrets = this.#secrets ? [...this.#secrets()] : [];
+    const body = {
+      ts: new Date().toISOString(),
+      ...(maskSecrets(entry, secrets) as AuditEntry),
+      prev: this.#prev,
+    };
+    // `hash` must be the last field so the verifier can recompute it from the parsed line.
+    const line = { ...body, hash: hashOf(body) } as AuditLine;
+    this.#prev = line.hash;
+    const text = `${JSON.stringify(line)}\n`;
+    this.#buffer.push(text);
+    this.#bufferBytes += Buffer.byteLength(text);
+    if (this.#sync) this.flush();
+    else if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => this.flush());
+    }
+    return line;
+  }
+
+  /** Writes buffered lines (one write call), rotating first when the file would pass maxBytes. */
+  flush(): void {
+    this.#scheduled = false;
+    if (this.#buffer.length === 0) return;
+    const lines = this.#buffer;
+    this.#buffer = [];
+    this.#bufferBytes = 0;
+    let chunk = '';
+    let chunkBytes = 0;
+    for (const text of lines) {
+      const bytes = Buffer.byteLength(text);
+      if (
+        this.#maxBytes > 0 &&
+        this.#size + chunkBytes + bytes > this.#maxBytes &&
+        this.#size + chunkBytes > 0
+      ) {
+        this.#append(chunk);
+        this.#rotate();
+        chunk = '';
+        chunkBytes = 0;
+      }
+      chunk += text;
+      chunkBytes += bytes;
+    }
+    this.#append(chunk);
+  }
+
+  get pendingBytes(): number {
+    return this.#bufferBytes;
+  }
+
+  #append(text: string): void {
+    if (!text) return;
+    const fd = openSync(this.path, 'a', 0o600);
+    try {
+      writeSync(fd, text);
+    } finally {
+      closeSync(fd);
+    }
+    this.#size += Buffer.byteLength(text);
+  }
+
+  #rotate(): void {
+    rmSync(`${this.path}.${this.#keep}`, { force: true });
+    for (let i = this.#keep - 1; i >= 1; i--) {
+      if (existsSync(`${this.path}.${i}`)) renameSync(`${this.path}.${i}`, `${this.path}.${i + 1}`);
+    }
+    if (existsSync(this.path)) renameSync(this.path, `${this.path}.1`);
+    this.#size = 0;
+  }
+
+  close(): void {
+    this.flush();
+    this.#closed = true;
+  }
+}
+
+export interface AuditVerification {
+  ok: boolean;
+  lines: number;
+  /** Problems found: `<file>:<line>: <what>`. */
+  errors: string[];
+}
+
+/**
+ * Verifies the hash chain of `path` and its rotated files (oldest first). The first line of the oldest kept
+ * file may point at a dropped file; every other link must match. Deleting the newest line(s) is not
+ * detectable from the file alone (compare with the last hash recorded elsewhere, `expectLastHash`).
+ */
+export function verifyAuditLog(path: string, options: { expectLastHash?: string } = {}): AuditVerification {
+  const files: string[] = [];
+  for (let i = 1; existsSync(`${path}.${i}`); i++) files.unshift(`${path}.${i}`);
+  if (existsSync(path)) files.push(path);
+  const errors: string[] = [];
+  let prev: string | undefined;
+  let count = 0;
+  for (const file of files) {
+    const lines = readFileSync(file, 'utf8').split('\n');
+    if (lines.at(-1) === '') lines.pop();
+    lines.forEach((text, i) => {
+      const where = `${file}:${i + 1}`;
+      count++;
+      let parsed: Record<string, unknown>;
+      try {
+        parsed = JSON.parse(text) as Record<string, unknown>;
+      } catch {
+        errors.push(`${where}: not valid JSON`);
+        prev = undefined;
+        return;
+      }
+      const { hash, ...body } = parsed;
+      if (typeof hash !== 'string' || hashOf(body) !== hash)
+        errors.push(`${where}: hash does not match the line`);
+      if (prev !== undefined && body.prev !== prev) {
+        errors.push(
+          `${where}: prev does not match the previous line's hash (a line was changed, removed or inserted)`,
+        );
+      }
+      prev = typeof hash === 'string' ? hash : undefined;
+    });
+  }
+  if (options.expectLastHash !== undefined && prev !== options.expectLastHash) {
+    errors.push(`${path}: last hash differs from the expected one (lines removed at the end?)`);
+  }
+  return { ok: errors.length === 0, lines: count, errors };
+}
