@@ -1,0 +1,87 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { EngineRequestError, type Engine } from '../../engine/engine.ts';
+import type { EngineEventName } from '../../engine/events/event-bus.ts';
+import { isCompleted } from '../../engine/model/index.ts';
+
+function openSse(reply: FastifyReply): (event: string, data: unknown) => void {
+  reply.hijack();
+  reply.raw.writeHead(200, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+  });
+  reply.raw.write(': connected\n\n');
+  return (event, data) => {
+    reply.raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  };
+}
+
+const STREAM_EVENTS: Array<[EngineEventName, string]> = [
+  ['execution__create', 'st2.execution__create'],
+  ['execution__update', 'st2.execution__update'],
+  ['execution__output', 'st2.execution.output__create'],
+  ['trigger_instance__create', 'st2.trigger_instance__create'],
+  ['inquiry__create', 'st2.inquiry__create'],
+  ['inquiry__update', 'st2.inquiry__update'],
+  ['announcement', 'st2.announcement__chatops'],
+];
+
+/** Server-sent events with StackStorm's names (`st2.execution__update`, ...). */
+export async function registerStreamRoutes(app: FastifyInstance, engine: Engine): Promise<void> {
+  app.get<{ Querystring: { events?: string; execution_ids?: string } }>('/stream/v1/stream', async (request, reply) => {
+    const wanted = request.query.events ? new Set(request.query.events.split(',')) : undefined;
+    const ids = request.query.execution_ids ? new Set(request.query.execution_ids.split(',')) : undefined;
+    const send = openSse(reply);
+    const offs = STREAM_EVENTS.filter(([, name]) => !wanted || wanted.has(name)).map(([event, name]) =>
+      engine.events.on(event, (payload) => {
+        const id = (payload as { id?: string; execution_id?: string }).execution_id ?? (payload as { id?: string }).id;
+        if (ids && (!id || !ids.has(id))) return;
+        send(name, payload);
+      }),
+    );
+    const keepAlive = setInterval(() => reply.raw.write(': keep-alive\n\n'), 15_000);
+    request.raw.on('close', () => {
+      clearInterval(keepAlive);
+      for (const off of offs) off();
+    });
+  });
+
+  /** Live output of one execution: stored chunks first, then new ones, ending when the execution completes. */
+  app.get<{ Params: { id: string } }>('/stream/v1/executions/:id/output', async (request, reply) => {
+    const id = request.params.id;
+    const record = engine.getExecution(id);
+    if (!record) throw new EngineRequestError(`execution "${id}" not found`, 404);
+    const send = openSse(reply);
+    let lastSeq = -1;
+    const finish = (final: unknown) => {
+      send('st2.execution__update', final);
+      send('EOF', {});
+      reply.raw.end();
+    };
+    const offOutput = engine.events.on('execution__output', (chunk) => {
+      if (chunk.execution_id !== id || chunk.seq <= lastSeq) return;
+      lastSeq = chunk.seq;
+      send('st2.execution.output__create', chunk);
+    });
+    const offUpdate = engine.events.on('execution__update', (rec) => {
+      if (rec.id !== id || !isCompleted(rec.status)) return;
+      cleanup();
+      finish(rec);
+    });
+    const cleanup = () => {
+      offOutput();
+      offUpdate();
+    };
+    for (const chunk of engine.executionOutput(id)) {
+      lastSeq = Math.max(lastSeq, chunk.seq);
+      send('st2.execution.output__create', chunk);
+    }
+    const current = engine.getExecution(id)!;
+    if (isCompleted(current.status)) {
+      cleanup();
+      finish(current);
+      return;
+    }
+    request.raw.on('close', cleanup);
+  });
+}
