@@ -23,6 +23,8 @@ export interface PackProblem {
   pack?: string;
   file: string;
   path?: string; // field path, e.g. /parameters/cmd/type
+  /** 1-based line in `file` the problem points at, when known. */
+  line?: number;
   message: string;
   severity: 'error' | 'warning';
 }

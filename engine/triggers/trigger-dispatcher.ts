@@ -29,7 +29,12 @@ export class TriggerDispatcher {
   readonly #process: (instance: TriggerInstance) => Promise<void>;
   #inFlight = new Set<Promise<void>>();
 
-  constructor(deps: { store: Store; events: EventBus; logger: Logger; process: (instance: TriggerInstance) => Promise<void> }) {
+  constructor(deps: {
+    store: Store;
+    events: EventBus;
+    logger: Logger;
+    process: (instance: TriggerInstance) => Promise<void>;
+  }) {
     this.#store = deps.store;
     this.#events = deps.events;
     this.#logger = deps.logger;
@@ -67,7 +72,10 @@ export class TriggerDispatcher {
       await this.#process(instance);
       this.#store.setTriggerInstanceStatus(instance.id, 'processed');
     } catch (err) {
-      this.#logger.error({ err, trigger_instance_id: instance.id, trigger: instance.trigger }, 'trigger instance processing failed');
+      this.#logger.error(
+        { err, trigger_instance_id: instance.id, trigger: instance.trigger },
+        'trigger instance processing failed',
+      );
       this.#store.setTriggerInstanceStatus(instance.id, 'processing_failed');
     }
   }

@@ -1,0 +1,94 @@
+import { readFileSync } from 'node:fs';
+import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+
+/** A parsed YAML file that can say on which line a field lives. */
+export interface YamlFile {
+  file: string;
+  data: unknown;
+  /** 1-based line of the node at a JSON-pointer-like path ('/parameters/cmd/type'); nearest ancestor if absent. */
+  lineOf(pointer: string): number | undefined;
+}
+
+export interface YamlParseError {
+  file: string;
+  message: string;
+  line?: number;
+}
+
+/** Splits '/a/b~1c' into ['a', 'b/c'] (JSON Pointer escaping). */
+export function pointerSegments(pointer: string): string[] {
+  if (pointer === '' || pointer === '/') return [];
+  return pointer
+    .replace(/^\//, '')
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+/**
+ * Reads st2 content: YAML 1.1 like PyYAML (yes/no booleans, 1.0 a float), first document only.
+ * Returns an error record instead of throwing.
+ */
+export function readYamlFile(file: string): YamlFile | YamlParseError {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    return { file, message: `cannot read file: ${(err as Error).message}` };
+  }
+  return parseYamlText(file, text);
+}
+
+export function parseYamlText(file: string, text: string): YamlFile | YamlParseError {
+  const lineCounter = new LineCounter();
+  let doc: ReturnType<typeof parseDocument>;
+  try {
+    doc = parseDocument(text, { version: '1.1', lineCounter, prettyErrors: false, uniqueKeys: false });
+  } catch (err) {
+    return { file, message: `invalid YAML: ${(err as Error).message}` };
+  }
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    const line = e.pos ? lineCounter.linePos(e.pos[0]).line : undefined;
+    return { file, line, message: `invalid YAML: ${e.message.split('\n')[0]}` };
+  }
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 1000 });
+  } catch (err) {
+    return { file, message: `invalid YAML: ${(err as Error).message}` };
+  }
+  const lineOf = (pointer: string): number | undefined => {
+    let node: unknown = doc.contents;
+    let line = nodeLine(node, lineCounter);
+    for (const seg of pointerSegments(pointer)) {
+      if (isMap(node)) {
+        const pair = node.items.find((p) => keyText(p.key) === seg);
+        if (!pair) break;
+        line = nodeLine(pair.key, lineCounter) ?? line;
+        node = pair.value;
+      } else if (isSeq(node)) {
+        const child = node.items[Number(seg)];
+        if (!/^\d+$/.test(seg) || child === undefined) break;
+        line = nodeLine(child, lineCounter) ?? line;
+        node = child;
+      } else break;
+    }
+    return line;
+  };
+  return { file, data, lineOf };
+}
+
+export function isYamlParseError(x: YamlFile | YamlParseError): x is YamlParseError {
+  return !('data' in x);
+}
+
+function keyText(key: unknown): string | undefined {
+  if (isScalar(key)) return String(key.value);
+  if (key === null || key === undefined) return undefined;
+  return String(key);
+}
+
+function nodeLine(node: unknown, lc: LineCounter): number | undefined {
+  if (isNode(node) && node.range) return lc.linePos(node.range[0]).line;
+  return undefined;
+}
