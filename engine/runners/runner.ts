@@ -21,7 +21,11 @@ export interface RunnerServices {
   /** Datastore read for actions (scoped to the execution's user). Undefined until the datastore exists. */
   datastore?: {
     get(key: string, options?: { scope?: 'system' | 'user'; decrypt?: boolean }): Promise<unknown>;
-    set(key: string, value: unknown, options?: { scope?: 'system' | 'user'; encrypt?: boolean; ttl?: number }): Promise<void>;
+    set(
+      key: string,
+      value: unknown,
+      options?: { scope?: 'system' | 'user'; encrypt?: boolean; ttl?: number },
+    ): Promise<void>;
   };
 }
 
@@ -37,8 +41,11 @@ export interface RunnerContext {
   signal: AbortSignal;
   /** Effective timeout in ms (already enforced by the caller through `signal`). */
   timeoutMs?: number;
-  /** Streams live output (captured, stored and broadcast by the caller; redacted there). */
-  output(stream: 'stdout' | 'stderr', data: string): void;
+  /**
+   * Streams live output (captured, stored and broadcast by the caller; redacted there). `log` carries structured
+   * log lines of an action (javascript runner), one JSON object per line.
+   */
+  output(stream: 'stdout' | 'stderr' | 'log', data: string): void;
   logger: Logger;
   services: RunnerServices;
   /** Registers a decrypted secret so it is redacted from output and the result. */
