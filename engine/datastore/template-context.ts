@@ -160,10 +160,14 @@ export class KvSnapshot {
     return plain;
   }
 
-  /** The Jinja context: `st2kv.system.<key>`, `st2kv.user.<key>` and the decrypt_kv hook. */
-  toContext(): St2kvContext {
-    const system = this.#tree('system', this.#requested.system);
-    const user = this.#tree('user', this.#requested.user);
+  /**
+   * The Jinja context: `st2kv.system.<key>`, `st2kv.user.<key>` and the decrypt_kv hook. A referenced key
+   * that does not exist throws `datastore key "system.k" does not exist` here (the renderer ignores getters,
+   * so a lazy error is not possible); `missing: 'empty'` leaves it out instead (it renders as empty).
+   */
+  toContext(options: { missing?: 'error' | 'empty' } = {}): St2kvContext {
+    const system = this.#tree('system', this.#requested.system, options.missing ?? 'error');
+    const user = this.#tree('user', this.#requested.user, options.missing ?? 'error');
     if (this.#complete) {
       for (const [ref, item] of this.#entries) {
         if (!item) continue;
@@ -174,12 +178,8 @@ export class KvSnapshot {
     return { st2kv: { system, user }, __decrypt_kv: (value: unknown) => this.decryptValue(value) };
   }
 
-  /**
-   * Nested objects for the referenced paths: `st2kv.system.a.b` is key `a.b` unless key `a` exists (then
-   * `a`'s value). A referenced key that does not exist becomes a getter that throws naming the key, so the
-   * error appears only if the template actually reads it.
-   */
-  #tree(scope: KvScope, paths: string[]): Record<string, unknown> {
+  /** Nested objects for the referenced paths: `st2kv.system.a.b` is key `a.b` unless key `a` exists. */
+  #tree(scope: KvScope, paths: string[], missing: 'error' | 'empty'): Record<string, unknown> {
     const root: Record<string, unknown> = {};
     for (const path of paths) {
       const segments = path.split('.');
@@ -188,40 +188,18 @@ export class KvSnapshot {
         const seg = segments[i]!;
         const name = segments.slice(0, i + 1).join('.');
         const item = this.#entries.get(`${scope}.${name}`);
-        const descriptor = Object.getOwnPropertyDescriptor(node, seg);
+        if (item === undefined && !this.#complete) continue; // not prefetched: not part of this snapshot
         if (item) {
-          if (!descriptor || descriptor.get) {
-            Object.defineProperty(node, seg, { value: item.value, enumerable: true, configurable: true });
-          }
+          node[seg] = item.value;
           break;
         }
         if (i === segments.length - 1) {
-          if (!descriptor) {
-            Object.defineProperty(node, seg, {
-              get: () => {
-                throw new DatastoreKeyNotFoundError(`${scope}.${path}`);
-              },
-              enumerable: false,
-              configurable: true,
-            });
-          }
+          if (missing === 'error') throw new DatastoreKeyNotFoundError(`${scope}.${path}`);
           break;
         }
-        if (
-          descriptor &&
-          !descriptor.get &&
-          (typeof descriptor.value !== 'object' || descriptor.value === null)
-        ) {
-          break; // a shorter key's value is already here
-        }
-        if (!descriptor || descriptor.get) {
-          Object.defineProperty(node, seg, {
-            value: {},
-            enumerable: true,
-            configurable: true,
-            writable: true,
-          });
-        }
+        const existing = node[seg];
+        if (existing !== undefined && (typeof existing !== 'object' || existing === null)) break;
+        if (existing === undefined) node[seg] = {};
         node = node[seg] as Record<string, unknown>;
       }
     }
@@ -271,9 +249,9 @@ export async function buildSt2kvContext(
   datastore: Datastore,
   principal: KvPrincipal,
   refs: KvReferences,
-  options: KvContextOptions = {},
+  options: KvContextOptions & { missing?: 'error' | 'empty' } = {},
 ): Promise<St2kvContext> {
-  return (await prefetchKv(datastore, principal, refs, options)).toContext();
+  return (await prefetchKv(datastore, principal, refs, options)).toContext({ missing: options.missing });
 }
 
 interface St2kvKwargs {
