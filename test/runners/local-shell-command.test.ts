@@ -57,6 +57,7 @@ describe('local-shell-cmd', () => {
       const ctx = makeContext({
         action: { pack: 'mypack' },
         parameters: {
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
           cmd: 'echo "$PWD|$FOO|${SQUALL_RUNNER_TEST_LEAK:-none}|$ST2_ACTION_PACK_NAME|$ST2_ACTION_EXECUTION_ID|$ST2_ACTION_API_URL|${ST2_ACTION_AUTH_TOKEN-unset}"',
           cwd: dir,
           env: { FOO: 'bar baz' },
