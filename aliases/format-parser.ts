@@ -185,8 +185,8 @@ function formatError(format: string, err: unknown): AliasFormatError {
 /** `^\s*` followed by plain literals: the text a command must start with (after its leading spaces). */
 function leadingLiteral(nodes: readonly RegexNode[]): string | null {
   const [a, b] = nodes;
-  if (!a || a.t !== 'at' || (a.kind !== 'bol' && a.kind !== 'bos')) return null;
-  if (!b || b.t !== 'repeat' || b.min !== 0 || b.lazy || b.body.t !== 'esc' || b.body.e !== 's') return null;
+  if (a?.t !== 'at' || (a.kind !== 'bol' && a.kind !== 'bos')) return null;
+  if (b?.t !== 'repeat' || b.min !== 0 || b.lazy || b.body.t !== 'esc' || b.body.e !== 's') return null;
   let text = '';
   for (let k = 2; k < nodes.length; k++) {
     const n = nodes[k]!;

@@ -1,0 +1,293 @@
+/**
+ * Choosing the alias for a chat command (st2's get_matching_alias), with ranking where st2 gives up with
+ * "matched more than 1 pattern" (st2#4511, st2#3770):
+ *   1. fewest quote mismatches (a value opened with a quote should close with the same quote),
+ *   2. most literal text matched, 3. most parameters bound, 4. fewest defaults used,
+ *   5. on a true tie, user packs (builtin: false) beat built-in packs.
+ * Whatever is still tied is ambiguous. match_multiple formats are only tried when nothing else matched.
+ * Formats are indexed by their leading literal text, so a command only tries formats that can match.
+ */
+import type { AliasDefinition } from '../engine/model/alias.ts';
+import {
+  type CompiledFormat,
+  compileFormat,
+  type FormatHit,
+  matchFormat,
+  matchFormatAll,
+  type PreparedCommand,
+  prepareCommand,
+} from './format-parser.ts';
+import { normalizeFormat } from './normalize-format.ts';
+import { type SuggestionTarget, suggest, suggestionTarget } from './suggest.ts';
+
+export interface MatchCandidate {
+  alias: AliasDefinition;
+  /** Index in `alias.formats`. */
+  formatIndex: number;
+  /** Index in that format's representation list. */
+  representationIndex: number;
+  representation: string;
+  display: string | null;
+  params: Record<string, string>;
+}
+
+export interface AliasMatchFound extends MatchCandidate {
+  kind: 'match';
+  matchMultiple: boolean;
+  /** One parameter set per execution: 1 for normal formats, 1..n for match_multiple. */
+  paramSets: Array<Record<string, string>>;
+}
+
+export type AliasMatchResult =
+  | AliasMatchFound
+  | { kind: 'ambiguous'; message: string; candidates: MatchCandidate[] }
+  | { kind: 'no_match'; message: string; suggestions: string[] };
+
+export interface AliasMatcherOptions {
+  /** Action ref → its parameter names; a trailing `k=v` is an extra only when `k` is one of them. */
+  actionParameters?: ReadonlyMap<string, Iterable<string>> | Record<string, Iterable<string>>;
+  /** How many "did you mean" suggestions to return (default 3). */
+  maxSuggestions?: number;
+}
+
+export interface AliasFormatProblem {
+  ref: string;
+  formatIndex: number;
+  message: string;
+}
+
+interface Entry {
+  order: number;
+  alias: AliasDefinition;
+  formatIndex: number;
+  representationIndex: number;
+  representation: string;
+  display: string | null;
+  compiled: CompiledFormat;
+  names: ReadonlySet<string> | undefined;
+}
+
+interface TrieNode {
+  children: Map<string, TrieNode>;
+  entries: Entry[];
+}
+
+interface Score {
+  quoteMismatch: number;
+  literal: number;
+  bound: number;
+  defaults: number;
+}
+
+const QUOTES = new Set(['"', "'"]);
+
+export class AliasMatcher {
+  /** Formats that could not be compiled or normalised (they are skipped). */
+  readonly problems: AliasFormatProblem[] = [];
+  private readonly root: TrieNode = { children: new Map(), entries: [] };
+  private readonly unindexed: Entry[] = [];
+  private readonly multiple: Entry[] = [];
+  private readonly targets: SuggestionTarget[] = [];
+  private readonly maxSuggestions: number;
+
+  constructor(aliases: readonly AliasDefinition[], options: AliasMatcherOptions = {}) {
+    this.maxSuggestions = options.maxSuggestions ?? 3;
+    const paramSets = new Map<string, ReadonlySet<string>>();
+    const ap = options.actionParameters;
+    if (ap) {
+      const entries = ap instanceof Map ? [...ap.entries()] : Object.entries(ap);
+      for (const [ref, names] of entries) paramSets.set(ref, new Set(names));
+    }
+    let order = 0;
+    for (const alias of aliases) {
+      if (alias.enabled === false) continue;
+      const names = paramSets.get(alias.action_ref);
+      (alias.formats ?? []).forEach((spec, formatIndex) => {
+        let norm: ReturnType<typeof normalizeFormat>;
+        try {
+          norm = normalizeFormat(spec);
+        } catch (err) {
+          this.problems.push({ ref: alias.ref, formatIndex, message: (err as Error).message });
+          return;
+        }
+        if (norm.display) this.targets.push(suggestionTarget(norm.display));
+        norm.representations.forEach((representation, representationIndex) => {
+          let compiled: CompiledFormat;
+          try {
+            compiled = compileFormat(representation);
+          } catch (err) {
+            this.problems.push({ ref: alias.ref, formatIndex, message: (err as Error).message });
+            return;
+          }
+          const entry: Entry = {
+            order: order++,
+            alias,
+            formatIndex,
+            representationIndex,
+            representation,
+            display: norm.display,
+            compiled,
+            names,
+          };
+          if (norm.matchMultiple) this.multiple.push(entry);
+          else if (compiled.leadingLiteral) this.insert(compiled.leadingLiteral, entry);
+          else this.unindexed.push(entry);
+        });
+      });
+    }
+  }
+
+  private insert(prefix: string, entry: Entry): void {
+    let node = this.root;
+    for (const ch of prefix) {
+      let next = node.children.get(ch);
+      if (!next) {
+        next = { children: new Map(), entries: [] };
+        node.children.set(ch, next);
+      }
+      node = next;
+    }
+    node.entries.push(entry);
+  }
+
+  /** Formats whose leading literal is a prefix of the command, plus every format without one. */
+  private candidates(text: string): Entry[] {
+    const out: Entry[] = [...this.unindexed];
+    let node: TrieNode | undefined = this.root;
+    let k = 0;
+    while (k < text.length && /\s/.test(text[k]!)) k++;
+    for (const ch of text.slice(k)) {
+      node = node.children.get(ch);
+      if (!node) break;
+      if (node.entries.length > 0) out.push(...node.entries);
+    }
+    if (out.length > 1) out.sort((a, b) => a.order - b.order);
+    return out;
+  }
+
+  match(command: string): AliasMatchResult {
+    const prepared = prepareCommand(command);
+    const hits: Array<{ entry: Entry; hit: FormatHit }> = [];
+    const seen = new Set<string>();
+    for (const entry of this.candidates(prepared.text)) {
+      const hit = matchFormat(entry.compiled, prepared, entry.names);
+      if (!hit) continue;
+      // The same representation twice on one alias is one pattern, not an ambiguity.
+      const key = `${entry.alias.ref}\u0000${entry.representation}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      hits.push({ entry, hit });
+    }
+    if (hits.length > 0) {
+      const best = this.rank(hits, prepared);
+      if (best.length === 1) return found(best[0]!.entry, [best[0]!.hit.params], false);
+      return {
+        kind: 'ambiguous',
+        message: `Command '${command}' matched more than 1 pattern`,
+        candidates: best.map(({ entry, hit }) => candidate(entry, hit.params)),
+      };
+    }
+
+    const multiHits: Array<{ entry: Entry; hit: FormatHit; all: FormatHit[] }> = [];
+    for (const entry of this.multiple) {
+      const all = matchFormatAll(entry.compiled, prepared, entry.names);
+      if (all.length > 0) multiHits.push({ entry, hit: all[0]!, all });
+    }
+    if (multiHits.length > 0) {
+      const best = this.rank(multiHits, prepared) as typeof multiHits;
+      if (best.length === 1) {
+        return found(
+          best[0]!.entry,
+          best[0]!.all.map((h) => h.params),
+          true,
+        );
+      }
+      return {
+        kind: 'ambiguous',
+        message: `Command '${command}' matched more than 1 (multi) pattern`,
+        candidates: best.map(({ entry, hit }) => candidate(entry, hit.params)),
+      };
+    }
+
+    return {
+      kind: 'no_match',
+      message: `Command '${command}' matched no patterns`,
+      suggestions: suggest(this.targets, prepared.text, this.maxSuggestions),
+    };
+  }
+
+  /** The best-ranked hits (more than one only for a true tie). */
+  private rank<T extends { entry: Entry; hit: FormatHit }>(hits: T[], prepared: PreparedCommand): T[] {
+    if (hits.length === 1) return hits;
+    const scored = hits.map((h) => ({ h, s: score(h.entry, prepared) }));
+    scored.sort((a, b) => compareScores(a.s, b.s) || a.h.entry.order - b.h.entry.order);
+    const top = scored[0]!.s;
+    let best = scored.filter((x) => compareScores(x.s, top) === 0).map((x) => x.h);
+    if (
+      best.length > 1 &&
+      best.some((b) => !b.entry.alias.builtin) &&
+      best.some((b) => b.entry.alias.builtin)
+    ) {
+      best = best.filter((b) => !b.entry.alias.builtin);
+    }
+    return best;
+  }
+}
+
+function candidate(entry: Entry, params: Record<string, string>): MatchCandidate {
+  return {
+    alias: entry.alias,
+    formatIndex: entry.formatIndex,
+    representationIndex: entry.representationIndex,
+    representation: entry.representation,
+    display: entry.display,
+    params,
+  };
+}
+
+function found(
+  entry: Entry,
+  paramSets: Array<Record<string, string>>,
+  matchMultiple: boolean,
+): AliasMatchFound {
+  return { kind: 'match', ...candidate(entry, paramSets[0] ?? {}), matchMultiple, paramSets };
+}
+
+function compareScores(a: Score, b: Score): number {
+  return (
+    a.quoteMismatch - b.quoteMismatch || b.literal - a.literal || b.bound - a.bound || a.defaults - b.defaults
+  );
+}
+
+/** Re-run the winning match with group indices to measure it. */
+function score(entry: Entry, prepared: PreparedCommand): Score {
+  const hit = matchFormat(entry.compiled, prepared, entry.names, true);
+  if (!hit) return { quoteMismatch: Number.POSITIVE_INFINITY, literal: 0, bound: 0, defaults: 0 };
+  const { match, stream } = hit;
+  const spans: Array<[number, number]> = [];
+  let bound = 0;
+  const groups = match.indices?.groups;
+  if (groups) {
+    for (const name of entry.compiled.groupNames) {
+      const span = groups[name];
+      if (!span) continue;
+      spans.push(span);
+      if (span[1] > span[0]) bound++;
+    }
+  }
+  let quoteMismatch = 0;
+  for (const [s, e] of spans) {
+    const before = QUOTES.has(stream[s - 1] ?? '') ? stream[s - 1] : undefined;
+    const after = QUOTES.has(stream[e] ?? '') ? stream[e] : undefined;
+    if ((before || after) && before !== after) quoteMismatch++;
+  }
+  let literal = 0;
+  const end = match.index + match[0].length;
+  for (let k = match.index; k < end; k++) {
+    const ch = stream[k]!;
+    if (QUOTES.has(ch) || /\s/.test(ch)) continue;
+    if (spans.some(([s, e]) => k >= s && k < e)) continue;
+    literal++;
+  }
+  return { quoteMismatch, literal, bound, defaults: hit.defaultsUsed };
+}
