@@ -186,10 +186,59 @@ function parseTask(name: string, raw: unknown): TaskSpec {
   return task;
 }
 
+/**
+ * PyYAML accepts a multi-line quoted scalar whose continuation lines are not indented past the key (st2's
+ * examples rely on it); the `yaml` package does not. Indenting those lines does not change the value
+ * (continuation lines are stripped), so we re-indent them and parse again.
+ */
+export function reindentQuotedScalars(text: string): string {
+  const lines = text.split('\n');
+  let quote: string | null = null;
+  let base = 0;
+  const opener = /^(\s*(?:-\s+)?)(?:[^'"#\s][^'"#]*?:\s+)?(['"])/;
+  for (let i = 0; i < lines.length; i++) {
+    let line = lines[i] as string;
+    let from = 0;
+    if (quote) {
+      const indent = /^\s*/.exec(line)?.[0].length ?? 0;
+      if (line.trim() !== '' && indent <= base) {
+        line = ' '.repeat(base + 2 - indent) + line;
+        lines[i] = line;
+      }
+    } else {
+      const m = opener.exec(line);
+      if (!m) continue;
+      base = (m[1] as string).length;
+      quote = m[2] as string;
+      from = m[0].length;
+    }
+    for (let j = from; j < line.length; j++) {
+      const ch = line[j];
+      if (quote === '"' && ch === '\\') j++;
+      else if (quote === "'" && ch === "'" && line[j + 1] === "'") j++;
+      else if (ch === quote) {
+        quote = null;
+        break;
+      }
+    }
+  }
+  return lines.join('\n');
+}
+
 /** Loads YAML text (YAML 1.1, as st2 does) or takes an already-loaded object. Throws on invalid YAML. */
 export function loadDefinition(source: string | object): unknown {
   if (typeof source !== 'string') return source;
-  return parseYaml(source, { version: '1.1' });
+  try {
+    return parseYaml(source, { version: '1.1' });
+  } catch (error) {
+    const fixed = reindentQuotedScalars(source);
+    if (fixed === source) throw error;
+    try {
+      return parseYaml(fixed, { version: '1.1' });
+    } catch {
+      throw error;
+    }
+  }
 }
 
 /** Parses a workflow definition into the typed model. Tolerant: malformed parts are left out (inspect reports them). */
