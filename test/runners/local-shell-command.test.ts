@@ -80,6 +80,14 @@ describe('local-shell-cmd', () => {
     expect((result as { error: string }).error).toMatch(/"A=B" is not a valid variable name/);
   });
 
+  it('fails clearly when the working directory does not exist', async () => {
+    const { status, result } = await runner.run(
+      makeContext({ parameters: { cmd: 'true', cwd: join(dir, 'missing') } }),
+    );
+    expect(status).toBe('failed');
+    expect((result as { error: string }).error).toMatch(/cannot start "bash".*missing" exists/);
+  });
+
   it('fails when cmd is missing or the action has an entry_point', async () => {
     expect((await runner.run(makeContext({ parameters: {} }))).status).toBe('failed');
     const withEntry = makeContext({ action: { entry_point: 'x.sh' }, parameters: { cmd: 'true' } });

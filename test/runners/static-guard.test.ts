@@ -1,0 +1,27 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? sources(path) : path.endsWith('.ts') ? [path] : [];
+  });
+}
+
+describe('S15 static guard over engine/runners', () => {
+  const files = sources('engine/runners');
+
+  it('finds the runner sources', () => {
+    expect(files.length).toBeGreaterThan(10);
+  });
+
+  it.each([
+    ['shell: true', /shell\s*:\s*true/],
+    ['child_process exec/execSync (shell strings)', /\bexec(Sync)?\s*\(/],
+    ["execa's string parser", /parseCommandString|execaCommand/],
+  ])('no runner passes %s', (_label, pattern) => {
+    const offenders = files.filter((file) => pattern.test(readFileSync(file, 'utf8')));
+    expect(offenders).toEqual([]);
+  });
+});
