@@ -89,7 +89,8 @@ class Problems {
 /** Loads a pack; never throws for bad content. A broken pack.yaml yields no pack and an error problem. */
 export function tryLoadPack(dir: string, options: LoadPackOptions = {}): LoadPackResult {
   const packDir = resolve(dir);
-  const problems = new Problems(undefined);
+  // Until pack.yaml names the pack, problems carry the folder name.
+  const problems = new Problems(basename(packDir));
   const metaFile = ['pack.yaml', 'pack.yml'].map((f) => join(packDir, f)).find((f) => existsSync(f));
   if (!metaFile) {
     problems.add(
@@ -99,7 +100,10 @@ export function tryLoadPack(dir: string, options: LoadPackOptions = {}): LoadPac
     return { problems: problems.list };
   }
   const yaml = readMapping(metaFile, problems);
-  if (!yaml) return { problems: problems.list };
+  if (!yaml) {
+    problems.add(metaFile, 'pack skipped: pack.yaml is invalid');
+    return { problems: problems.list };
+  }
   const raw = { ...(yaml.data as Record<string, unknown>) };
   // PyYAML reads `version: 1.0` as a float; st2 stringifies it and completes "x.y" to "x.y.0".
   if (typeof raw.version === 'number') raw.version = String(raw.version);
