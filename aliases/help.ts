@@ -29,6 +29,9 @@ export interface HelpResult {
 }
 
 function filterTest(filter: string | null | undefined): (display: string) => boolean {
+  if (filter !== null && filter !== undefined && typeof filter !== 'string') {
+    throw new TypeError('filter must be a string');
+  }
   if (!filter) return () => true;
   try {
     const { regex } = compilePython(filter, { ignoreCase: true });

@@ -62,7 +62,7 @@ export function suggestionDistance(target: SuggestionTarget, words: readonly str
         const sub = fi === WILDCARD ? 0 : wordDistance(fi!, words[j - 1]!);
         best = Math.min(best, d[(i - 1) * cols + j - 1]! + sub);
       }
-      if (i > 0) best = Math.min(best, d[(i - 1) * cols + j]! + (fi === WILDCARD ? 0.25 : 0.5));
+      if (i > 0) best = Math.min(best, d[(i - 1) * cols + j]! + (fi === WILDCARD ? 0.25 : 1));
       if (j > 0) best = Math.min(best, d[i * cols + j - 1]! + (i > 0 && fi === WILDCARD ? 0 : 0.5));
       d[i * cols + j] = best;
     }
@@ -84,7 +84,7 @@ export function suggest(targets: readonly SuggestionTarget[], command: string, l
     const dist = suggestionDistance(t, words);
     const firstLiteral = t.tokens.find((x) => x !== WILDCARD);
     const sameLead = firstLiteral !== undefined && t.tokens[0] === firstLiteral && firstLiteral === words[0];
-    if (dist <= 0.6 || sameLead) {
+    if (dist <= 0.5 || sameLead) {
       seen.add(t.display);
       scored.push({ display: t.display, dist, order });
     }
