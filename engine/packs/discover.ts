@@ -34,7 +34,7 @@ function packFolders(root: string): string[] {
 
 /**
  * Finds and loads every pack: built-in ones from builtinDir, user ones from each path in order. The first
- * path wins for two user packs with the same ref (warning). Built-in vs user precedence is the Registry's.
+ * path wins for two user packs with the same ref, and a user pack replaces a built-in one (warnings).
  * Per-pack problems stay in each LoadedPack; `problems` holds the rest.
  */
 export function loadAllPacks(options: DiscoverOptions): DiscoverResult {
@@ -84,7 +84,19 @@ export function loadAllPacks(options: DiscoverOptions): DiscoverResult {
       packs.push(pack);
     }
   }
-  return { packs, problems };
+  // A user pack replaces the built-in pack of the same ref.
+  const result = packs.filter((pack) => {
+    const user = pack.builtin ? userRefs.get(pack.metadata.ref) : undefined;
+    if (!user) return true;
+    problems.push({
+      pack: pack.metadata.ref,
+      file: join(user, 'pack.yaml'),
+      message: `user pack "${pack.metadata.ref}" at ${user} replaces the built-in pack of the same name (${pack.path})`,
+      severity: 'warning',
+    });
+    return false;
+  });
+  return { packs: result, problems };
 }
 
 /** loadAllPacks + Registry in one call. */

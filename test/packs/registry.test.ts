@@ -185,3 +185,35 @@ describe('pack discovery and the registry', () => {
     );
   });
 });
+
+describe('loadAllPacks precedence', () => {
+  it('drops a built-in pack that a user pack replaces, with one warning', () => {
+    write({
+      'builtin/alpha/pack.yaml': packYaml('alpha'),
+      'user/alpha/pack.yaml': packYaml('alpha'),
+    });
+    const { packs, problems } = loadAllPacks({
+      builtinDir: join(root, 'builtin'),
+      paths: [join(root, 'user')],
+    });
+    expect(packs.map((p) => [p.metadata.ref, p.builtin])).toEqual([['alpha', false]]);
+    expect(problems).toEqual([
+      expect.objectContaining({ file: join(root, 'user/alpha/pack.yaml'), severity: 'warning' }),
+    ]);
+    const registry = loadRegistry({ builtinDir: join(root, 'builtin'), paths: [join(root, 'user')] });
+    expect(registry.problems.filter((p) => p.message.includes('replaces the built-in'))).toHaveLength(1);
+  });
+
+  it('reads names the way PyYAML does: `name: off` is a boolean, so the rule is rejected', () => {
+    write({
+      'user/p/pack.yaml': packYaml('p'),
+      'user/p/rules/off.yaml':
+        'name: off\ntrigger: {type: core.st2.webhook, parameters: {url: a}}\naction: {ref: core.noop}\n',
+    });
+    const { packs } = loadAllPacks({ paths: [join(root, 'user')] });
+    expect(packs[0]!.rules).toEqual([]);
+    expect(packs[0]!.problems).toEqual([
+      expect.objectContaining({ path: '/name', line: 1, message: 'expected string, got boolean false' }),
+    ]);
+  });
+});
