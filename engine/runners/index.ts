@@ -29,6 +29,8 @@ export interface BuiltinRunnerOptions extends ActionEnvOptions {
   onInquiry?: InquirerOptions['onInquiry'];
   /** Grace between SIGTERM and SIGKILL of an action's process group. */
   killGraceMs?: number;
+  /** Register python-script and winrm-* as runners that fail when run (default true). */
+  includeUnsupported?: boolean;
 }
 
 /**
@@ -52,7 +54,12 @@ export function createBuiltinRunners(options: BuiltinRunnerOptions = {}): Map<st
     new InquirerRunner({ onInquiry: options.onInquiry }),
     javascript,
   ];
-  const map = new Map<string, Runner>(runners.map((r) => [r.name, r]));
+  const map = new Map<string, Runner>();
+  // st2 runner types Squall lacks are present too, so their actions load and fail only when run.
+  if (options.includeUnsupported !== false) {
+    for (const name of Object.keys(UNSUPPORTED_RUNNER_SCHEMAS)) map.set(name, unsupportedRunner(name));
+  }
+  for (const runner of runners) map.set(runner.name, runner);
   map.set('nodejs', javascript);
   // st2 aliases
   map.set('run-local', map.get('local-shell-cmd')!);

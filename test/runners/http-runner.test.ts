@@ -25,6 +25,9 @@ beforeAll(async () => {
     } else if (url.pathname === '/redirect') {
       res.writeHead(302, { Location: '/json' });
       res.end();
+    } else if (url.pathname === '/to-metadata') {
+      res.writeHead(302, { Location: 'http://169.254.169.254/latest/meta-data/' });
+      res.end();
     } else if (url.pathname === '/echo') {
       const body = await bodyOf(req);
       res.writeHead(200, { 'Content-Type': 'application/json' });
@@ -109,6 +112,14 @@ describe('http-request runner', () => {
     const followed = await allowed.run(ctxFor({ url: `${base}/redirect`, allow_redirects: true }));
     expect(followed.status).toBe('succeeded');
     expect(followed.result).toMatchObject({ status_code: 200, body: { ok: true } });
+  });
+
+  it('re-checks every redirect hop against the SSRF guard', async () => {
+    const { status, result } = await allowed.run(
+      ctxFor({ url: `${base}/to-metadata`, allow_redirects: true }),
+    );
+    expect(status).toBe('failed');
+    expect((result as { error: string }).error).toMatch(/169\.254\.169\.254 blocked/);
   });
 
   it('sends method, JSON body, headers, cookies, query params and basic auth', async () => {

@@ -110,5 +110,10 @@ describe('createBuiltinRunners / lookupRunner', () => {
       /"winrm-ps-cmd" is not supported yet/,
     );
     expect(lookupRunner(runners, 'noop')).toBe(runners.get('noop'));
+    // Registered in the map itself, so a caller using runners.get() fails at run time, not at request time.
+    expect(runners.get('python-script')?.name).toBe('python-script');
+    expect(createBuiltinRunners({ includeUnsupported: false }).has('python-script')).toBe(false);
+    const unknown = await lookupRunner(runners, 'cloudslang').run(makeContext({}));
+    expect((unknown.result as { error: string }).error).toMatch(/"cloudslang" is not supported yet/);
   });
 });
