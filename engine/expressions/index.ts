@@ -20,11 +20,15 @@ export interface RenderOptions {
   strictUndefined?: boolean;
 }
 
-export { ExpressionError } from './expression-error.ts';
 export { hasJinja, hasYaql, isExpression } from './detect.ts';
-export { renderTemplate, renderValue, renderDeep } from './jinja/render.ts';
 export { evaluate, evaluateDeep } from './evaluate.ts';
-export { inspectExpression, extractContextReferences } from './inspect.ts';
-export { translatePythonRegex, compilePythonRegex } from './python-regex.ts';
+export { ExpressionError } from './expression-error.ts';
+// Additions beyond the original contract (additive): keyword-argument helpers for functions passed in
+// `ExpressionContext.functions`, st2 constants, Python-style value helpers.
+export { DECRYPT_KV_CONTEXT_KEY, NONE_MAGIC_VALUE, st2Functions } from './functions/index.ts';
+export { extractContextReferences, inspectExpression } from './inspect.ts';
+export { renderDeep, renderTemplate, renderValue } from './jinja/render.ts';
+export { isKeywordArgs, makeKwargs } from './kwargs.ts';
+export { compilePythonRegex, translatePythonRegex } from './python-regex.ts';
+export { pyRepr, pyStr, truthy } from './python-values.ts';
 export { shellQuote, shellQuoteLeaves } from './shell-quote.ts';
-export { st2Functions } from './functions/index.ts';

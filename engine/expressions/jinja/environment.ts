@@ -1,0 +1,76 @@
+/**
+ * The one nunjucks Environment: autoescape off, st2's trim_blocks/lstrip_blocks, Jinja-compatible filters,
+ * st2 functions as filters and globals. Templates are compiled with PyCompiler and run on the sandboxed
+ * runtime; compiled templates are cached by source text.
+ */
+import nunjucks from 'nunjucks';
+import { st2Functions } from '../functions/index.ts';
+import { isKeywordArgs, makeKwargs } from '../kwargs.ts';
+import { extraFilters, jinjaFilters } from './filters.ts';
+import { type NjNode, njParser, njTransformer } from './nunjucks-internals.ts';
+import { PyCompiler } from './py-compiler.ts';
+import { safeRuntime } from './safe-runtime.ts';
+
+export const env = new nunjucks.Environment([], {
+  autoescape: false,
+  trimBlocks: true,
+  lstripBlocks: true,
+  throwOnUndefined: false,
+});
+
+/** Turns nunjucks' `{..., __keywords: true}` into the module's keyword-arguments object. */
+export function withKwargs<T extends (...args: unknown[]) => unknown>(fn: T): T {
+  return function (this: unknown, ...args: unknown[]) {
+    const last = args[args.length - 1];
+    if (isKeywordArgs(last)) args[args.length - 1] = makeKwargs(last);
+    return fn.apply(this, args);
+  } as T;
+}
+
+for (const [name, filter] of Object.entries(jinjaFilters)) env.addFilter(name, filter);
+for (const [name, fn] of Object.entries(st2Functions)) {
+  const wrapped = withKwargs(fn);
+  env.addFilter(name, wrapped);
+  env.addGlobal(name, wrapped);
+  extraFilters.set(name, wrapped);
+}
+env.addGlobal(
+  'dict',
+  withKwargs((...args: unknown[]) => {
+    const last = args[args.length - 1];
+    return isKeywordArgs(last) ? { ...last } : {};
+  }),
+);
+(env as unknown as { addTest(name: string, fn: (...a: unknown[]) => boolean): void }).addTest(
+  'in',
+  (item: unknown, list: unknown) => Array.isArray(list) && list.includes(item),
+);
+
+/**
+ * Jinja whitespace control nunjucks lacks: `{%+` / `+%}` (keep the whitespace lstrip_blocks/trim_blocks
+ * would remove). The `+` is dropped; the tag then behaves like a plain `{%`.
+ */
+function preprocess(source: string): string {
+  return source.includes('+') ? source.replace(/\{%\+/g, '{%').replace(/\+%\}/g, '%}') : source;
+}
+
+type RootFn = (env: unknown, context: unknown, frame: unknown, runtime: unknown, cb: unknown) => void;
+
+/** Parses template source (after the `{%+` pre-pass) into nunjucks' AST. Throws nunjucks errors. */
+export function parseTemplate(source: string): NjNode {
+  const opts = (env as unknown as { opts: Record<string, unknown> }).opts;
+  return njParser.parse(preprocess(source), [], opts);
+}
+
+/** Compiles a parsed template; `valueMode` makes rendering return the single expression's native value. */
+export function compileTemplate(ast: NjNode, strict: boolean, valueMode = false): nunjucks.Template {
+  const compiler = new PyCompiler('template', strict, valueMode);
+  compiler.compile(njTransformer.transform(ast, []), undefined);
+  const props = new Function(compiler.getCode())() as Record<string, RootFn>;
+  for (const [key, fn] of Object.entries(props)) {
+    if (typeof fn === 'function') {
+      props[key] = (e, context, frame, _runtime, cb) => fn(e, context, frame, safeRuntime, cb);
+    }
+  }
+  return new nunjucks.Template({ type: 'code', obj: props } as unknown as string, env, 'template', true);
+}

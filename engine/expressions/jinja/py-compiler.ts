@@ -1,0 +1,181 @@
+/**
+ * A nunjucks compiler that emits Jinja (Python) semantics where st2 content depends on them:
+ * truthiness in `if`/`not`/`and`/`or`/inline-if, `==` as deep equality, `in`, `+` on lists, `~` and `%`
+ * with Python str(), `None`/`True`/`False`, iteration over dicts (keys), and named strict-undefined errors.
+ * Every emitted helper lives on the sandboxed runtime (safe-runtime.ts), never on globals.
+ */
+import { type NjCompiler, type NjNode, njCompiler, njNodes } from './nunjucks-internals.ts';
+
+const PY_LITERALS: Record<string, string> = { None: 'null', True: 'true', False: 'false' };
+
+/** A synthetic expression node compiled as `runtime.<fn>(<arg>)`; it passes nunjucks' type assertions. */
+function runtimeCall(fn: string, arg: NjNode, extra = ''): NjNode {
+  const node = Object.create(njNodes.Group.prototype) as NjNode;
+  Object.defineProperty(node, 'typename', { value: 'PyRuntimeCall' });
+  Object.assign(node, { lineno: arg.lineno, colno: arg.colno, fn, arg, extra, children: [arg] });
+  return node;
+}
+
+/** A readable name for an expression node, for "'x.y' is undefined" messages. */
+export function nodeName(node: NjNode): string {
+  switch (node.typename) {
+    case 'Symbol':
+      return String(node.value);
+    case 'Literal':
+      return typeof node.value === 'string' ? node.value : String(node.value);
+    case 'LookupVal': {
+      const target = nodeName(node.target as NjNode);
+      const val = node.val as NjNode;
+      if (val.typename === 'Literal' && typeof val.value === 'string' && /^[A-Za-z_]\w*$/.test(val.value)) {
+        return `${target}.${val.value}`;
+      }
+      return `${target}[${val.typename === 'Literal' ? JSON.stringify(val.value) : nodeName(val)}]`;
+    }
+    case 'FunCall':
+      return `${nodeName(node.name as NjNode)}()`;
+    case 'Filter':
+      return `${nodeName((node.args as NjNode & { children: NjNode[] }).children[0])}|${nodeName(node.name as NjNode)}`;
+    default:
+      return 'expression';
+  }
+}
+
+const Base = njCompiler.Compiler as unknown as new (
+  name: string,
+  strict: boolean,
+) => NjCompiler & Record<string, unknown>;
+
+export class PyCompiler extends Base {
+  constructor(
+    name: string,
+    private readonly strict: boolean,
+    /** Value mode: the template is one `{{ expr }}`; the render result is the expression's native value. */
+    private readonly valueMode = false,
+  ) {
+    // nunjucks' own throwOnUndefined also rejects None; strict mode is handled in compileOutput instead.
+    super(name, false);
+  }
+
+  compilePyRuntimeCall(node: NjNode, frame: unknown): void {
+    this._emit(`runtime.${node.fn as string}(`);
+    this._compileExpression(node.arg as NjNode, frame);
+    this._emit(`${node.extra as string})`);
+  }
+
+  compileSymbol(node: NjNode, frame: { lookup(name: string): string | undefined }): void {
+    const name = String(node.value);
+    const local = frame.lookup(name);
+    if (local) this._emit(local);
+    else if (Object.hasOwn(PY_LITERALS, name)) this._emit(PY_LITERALS[name]);
+    else this._emit(`runtime.contextOrFrameLookup(context, frame, ${JSON.stringify(name)})`);
+  }
+
+  compileOr(node: NjNode, frame: unknown): void {
+    this._emit('((__l) => runtime.truthy(__l) ? __l : (');
+    this._compileExpression(node.right as NjNode, frame);
+    this._emit('))(');
+    this._compileExpression(node.left as NjNode, frame);
+    this._emit(')');
+  }
+
+  compileAnd(node: NjNode, frame: unknown): void {
+    this._emit('((__l) => !runtime.truthy(__l) ? __l : (');
+    this._compileExpression(node.right as NjNode, frame);
+    this._emit('))(');
+    this._compileExpression(node.left as NjNode, frame);
+    this._emit(')');
+  }
+
+  compileNot(node: NjNode, frame: unknown): void {
+    this._emit('!runtime.truthy(');
+    this._compileExpression(node.target as NjNode, frame);
+    this._emit(')');
+  }
+
+  compileInlineIf(node: NjNode, frame: unknown): void {
+    this._emit('(runtime.truthy(');
+    this._compileExpression(node.cond as NjNode, frame);
+    this._emit(') ? (');
+    this._compileExpression(node.body as NjNode, frame);
+    this._emit(') : (');
+    if (node.else_) this._compileExpression(node.else_ as NjNode, frame);
+    else this._emit('undefined');
+    this._emit('))');
+  }
+
+  compileIf(node: NjNode, frame: unknown): void {
+    this._emit('if(runtime.truthy(');
+    this._compileExpression(node.cond as NjNode, frame);
+    this._emitLine(')) {');
+    this._withScopedSyntax(() => this.compile(node.body as NjNode, frame));
+    if (node.else_) {
+      this._emitLine('}\nelse {');
+      this._withScopedSyntax(() => this.compile(node.else_ as NjNode, frame));
+    }
+    this._emitLine('}');
+  }
+
+  compileCompare(node: NjNode, frame: unknown): void {
+    const ops = node.ops as Array<{ type: string; expr: NjNode }>;
+    this._emit('runtime.compareChain([');
+    this._compileExpression(node.expr as NjNode, frame);
+    for (const op of ops) {
+      this._emit(', ');
+      this._compileExpression(op.expr, frame);
+    }
+    this._emit(`], ${JSON.stringify(ops.map((o) => o.type))})`);
+  }
+
+  private binary(fn: string, node: NjNode, frame: unknown): void {
+    this._emit(`runtime.${fn}(`);
+    this._compileExpression(node.left as NjNode, frame);
+    this._emit(', ');
+    this._compileExpression(node.right as NjNode, frame);
+    this._emit(')');
+  }
+
+  compileAdd(node: NjNode, frame: unknown): void {
+    this.binary('pyAdd', node, frame);
+  }
+
+  compileConcat(node: NjNode, frame: unknown): void {
+    this.binary('pyConcat', node, frame);
+  }
+
+  compileMod(node: NjNode, frame: unknown): void {
+    this.binary('pyMod', node, frame);
+  }
+
+  compileFor(node: NjNode, frame: unknown): void {
+    const vars = (node.name as NjNode).typename === 'Array' ? 2 : 1;
+    node.arr = runtimeCall('pyIterable', node.arr as NjNode, `, ${vars}`);
+    (Base.prototype as unknown as Record<string, (n: NjNode, f: unknown) => void>).compileFor.call(
+      this,
+      node,
+      frame,
+    );
+  }
+
+  compileOutput(node: NjNode, frame: unknown): void {
+    for (const child of node.children as NjNode[]) {
+      if (this.valueMode) {
+        if (child.typename === 'TemplateData') continue;
+        this._emit(`${this.buffer} = `);
+        if (this.strict) this._emit('runtime.ensureDefinedNamed(');
+        this._compileExpression(child, frame);
+        if (this.strict) this._emit(`, ${JSON.stringify(nodeName(child))})`);
+        this._emitLine(';');
+        continue;
+      }
+      if (child.typename === 'TemplateData') {
+        if (child.value) this._emitLine(`${this.buffer} += ${JSON.stringify(child.value)};`);
+        continue;
+      }
+      this._emit(`${this.buffer} += runtime.suppressValue(`);
+      if (this.strict) this._emit('runtime.ensureDefinedNamed(');
+      this._compileExpression(child, frame);
+      if (this.strict) this._emit(`, ${JSON.stringify(nodeName(child))})`);
+      this._emit(', env.opts.autoescape);\n');
+    }
+  }
+}

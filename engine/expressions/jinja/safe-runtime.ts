@@ -1,0 +1,186 @@
+/**
+ * The runtime object compiled templates run against. It replaces nunjucks' lookups with sandboxed ones:
+ * member access reaches only own data properties of plain objects/arrays plus the Python methods in
+ * python-methods.ts; `constructor`, `__proto__`, `prototype` and every inherited JavaScript property are
+ * invisible, so `range.constructor("return process")()` and friends get nothing to call.
+ */
+import { ExpressionError } from '../expression-error.ts';
+import { DICT_METHODS, LIST_METHODS, STRING_METHODS } from '../python-methods.ts';
+import { isPlainObject, pyCompare, pyEquals, pyIn, pyStr, pyTypeName, truthy } from '../python-values.ts';
+import { njRuntime } from './nunjucks-internals.ts';
+import { pyPercentFormat } from './percent-format.ts';
+
+const BLOCKED = new Set([
+  'constructor',
+  '__proto__',
+  'prototype',
+  '__defineGetter__',
+  '__defineSetter__',
+  '__lookupGetter__',
+  '__lookupSetter__',
+]);
+const DANGEROUS_FUNCTIONS = new Set<unknown>([
+  Function,
+  Object.getPrototypeOf(async () => {}).constructor,
+  Object.getPrototypeOf(function* () {}).constructor,
+  Object.getPrototypeOf(async function* () {}).constructor,
+  // biome-ignore lint/security/noGlobalEval: listed only so templates can never call it
+  eval,
+]);
+
+function bindMethod(method: (self: never, ...args: unknown[]) => unknown, self: unknown) {
+  return (...args: unknown[]) => method(self as never, ...args);
+}
+
+function index(length: number, key: unknown): number | undefined {
+  const n =
+    typeof key === 'number' ? key : typeof key === 'string' && /^-?\d+$/.test(key) ? Number(key) : Number.NaN;
+  if (!Number.isInteger(n)) return undefined;
+  const i = n < 0 ? length + n : n;
+  return i >= 0 && i < length ? i : undefined;
+}
+
+export function memberLookup(obj: unknown, key: unknown): unknown {
+  if (obj === null || obj === undefined) return undefined;
+  if (typeof key === 'string' && BLOCKED.has(key)) return undefined;
+  if (typeof obj === 'string') {
+    const i = index(obj.length, key);
+    if (i !== undefined) return obj[i];
+    if (typeof key === 'string' && Object.hasOwn(STRING_METHODS, key))
+      return bindMethod(STRING_METHODS[key], obj);
+    return undefined;
+  }
+  if (Array.isArray(obj)) {
+    const i = index(obj.length, key);
+    if (i !== undefined) return obj[i];
+    if (key === 'length') return obj.length;
+    if (typeof key === 'string' && Object.hasOwn(LIST_METHODS, key))
+      return bindMethod(LIST_METHODS[key], obj);
+    return undefined;
+  }
+  if (typeof obj !== 'object') return undefined; // numbers, booleans, functions: no members
+  const k = typeof key === 'number' ? String(key) : key;
+  if (typeof k !== 'string') return undefined;
+  if (Object.hasOwn(obj, k)) {
+    const desc = Object.getOwnPropertyDescriptor(obj, k);
+    if (!desc || !('value' in desc)) return undefined; // no getters
+    const value = desc.value as unknown;
+    if (typeof value === 'function')
+      return (...args: unknown[]) => (value as (...a: unknown[]) => unknown).apply(obj, args);
+    return value;
+  }
+  if (isPlainObject(obj) && Object.hasOwn(DICT_METHODS, k)) return bindMethod(DICT_METHODS[k], obj);
+  return undefined;
+}
+
+interface FrameLike {
+  variables: Record<string, unknown>;
+  parent?: FrameLike;
+}
+interface ContextLike {
+  ctx: Record<string, unknown>;
+  env: { globals: Record<string, unknown> };
+}
+
+export function contextOrFrameLookup(context: ContextLike, frame: FrameLike, name: string): unknown {
+  if (BLOCKED.has(name)) return undefined;
+  for (let f: FrameLike | undefined = frame; f; f = f.parent) {
+    if (Object.hasOwn(f.variables, name) && f.variables[name] !== undefined) return f.variables[name];
+  }
+  if (Object.hasOwn(context.ctx, name)) return context.ctx[name];
+  if (Object.hasOwn(context.env.globals, name)) return context.env.globals[name];
+  return undefined;
+}
+
+function callWrap(obj: unknown, name: string, context: unknown, args: unknown[]): unknown {
+  if (typeof obj !== 'function') {
+    throw new Error(
+      obj === undefined || obj === null ? `'${name}' is undefined` : `'${name}' is not callable`,
+    );
+  }
+  if (DANGEROUS_FUNCTIONS.has(obj)) throw new Error(`calling '${name}' is not allowed in templates`);
+  return obj.apply(context, args);
+}
+
+function suppressValue(val: unknown): string {
+  if (val instanceof njRuntime.SafeString) return val.toString();
+  return pyStr(val);
+}
+
+function ensureDefinedNamed(val: unknown, name: string): unknown {
+  if (val === undefined) throw new ExpressionError(`'${name}' is undefined`, undefined, 'jinja');
+  return val;
+}
+
+function compareChain(values: unknown[], ops: string[]): boolean {
+  for (let i = 0; i < ops.length; i++) {
+    const a = values[i];
+    const b = values[i + 1];
+    let ok: boolean;
+    switch (ops[i]) {
+      case '==':
+      case '===':
+        ok = pyEquals(a, b);
+        break;
+      case '!=':
+      case '!==':
+        ok = !pyEquals(a, b);
+        break;
+      case '<':
+        ok = pyCompare(a, b) < 0;
+        break;
+      case '>':
+        ok = pyCompare(a, b) > 0;
+        break;
+      case '<=':
+        ok = pyCompare(a, b) <= 0;
+        break;
+      case '>=':
+        ok = pyCompare(a, b) >= 0;
+        break;
+      default:
+        throw new Error(`unknown comparison ${ops[i]}`);
+    }
+    if (!ok) return false;
+  }
+  return true;
+}
+
+function pyAdd(a: unknown, b: unknown): unknown {
+  if (Array.isArray(a) && Array.isArray(b)) return [...a, ...b];
+  if (typeof a === 'string' && typeof b === 'string') return a + b;
+  const na = typeof a === 'boolean' ? Number(a) : a;
+  const nb = typeof b === 'boolean' ? Number(b) : b;
+  if (typeof na === 'number' && typeof nb === 'number') return na + nb;
+  throw new Error(`unsupported operand type(s) for +: '${pyTypeName(a)}' and '${pyTypeName(b)}'`);
+}
+
+function pyMod(a: unknown, b: unknown): unknown {
+  if (typeof a === 'string') return pyPercentFormat(a, b);
+  if (typeof a === 'number' && typeof b === 'number') return ((a % b) + b) % b;
+  throw new Error(`unsupported operand type(s) for %: '${pyTypeName(a)}' and '${pyTypeName(b)}'`);
+}
+
+function pyIterable(value: unknown, vars: number): unknown {
+  if (value === null || value === undefined) return value;
+  if (typeof value === 'string') return [...value];
+  if (vars === 1 && isPlainObject(value)) return Object.keys(value);
+  return value;
+}
+
+/** The runtime handed to compiled templates: nunjucks' own helpers with the lookups replaced. */
+export const safeRuntime: Record<string, unknown> = Object.freeze({
+  ...njRuntime,
+  memberLookup,
+  contextOrFrameLookup,
+  callWrap,
+  suppressValue,
+  ensureDefinedNamed,
+  truthy,
+  compareChain,
+  inOperator: (key: unknown, container: unknown) => pyIn(key, container),
+  pyAdd,
+  pyConcat: (a: unknown, b: unknown) => pyStr(a) + pyStr(b),
+  pyMod,
+  pyIterable,
+});

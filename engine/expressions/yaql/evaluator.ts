@@ -1,0 +1,218 @@
+/**
+ * YAQL evaluator. `$` is the root data (or the item inside a lambda such as `.select($.x)`); functions come
+ * from the caller (Orquesta's ctx(), result(), ...), then YAQL's standard library, then st2's functions.
+ * Member and index access only reach own properties of plain objects and arrays (no prototypes).
+ */
+import { ExpressionError } from '../expression-error.ts';
+import { st2Functions } from '../functions/index.ts';
+import type { ExpressionFunction } from '../index.ts';
+import { makeKwargs } from '../kwargs.ts';
+import { compilePythonRegex } from '../python-regex.ts';
+import { isPlainObject, pyCompare, pyEquals, pyIn, pyTypeName, truthy } from '../python-values.ts';
+import type { YaqlArg, YaqlNode } from './ast.ts';
+import { YAQL_FUNCTIONS, YAQL_METHODS } from './std.ts';
+
+export interface Scope {
+  dollar: unknown;
+  vars: Record<string, unknown>;
+  /** The caller's functions; st2's functions are consulted after them. */
+  functions: Record<string, ExpressionFunction>;
+}
+
+/** Thrown for evaluation failures; evaluate() adds the expression text. */
+export class YaqlRuntimeError extends Error {}
+
+const BLOCKED = new Set(['constructor', '__proto__', 'prototype']);
+
+export function getMember(target: unknown, name: string): unknown {
+  if (isPlainObject(target)) return Object.hasOwn(target, name) && !BLOCKED.has(name) ? target[name] : null;
+  if (target === null || target === undefined) {
+    throw new YaqlRuntimeError(`cannot read attribute '${name}' of null`);
+  }
+  throw new YaqlRuntimeError(`cannot read attribute '${name}' of a ${pyTypeName(target)}`);
+}
+
+function getIndex(target: unknown, index: unknown): unknown {
+  if (Array.isArray(target) || typeof target === 'string') {
+    if (typeof index !== 'number' || !Number.isInteger(index)) {
+      throw new YaqlRuntimeError(`list index must be an integer, got ${pyTypeName(index)}`);
+    }
+    const i = index < 0 ? target.length + index : index;
+    if (i < 0 || i >= target.length) throw new YaqlRuntimeError(`index ${index} out of range`);
+    return target[i];
+  }
+  if (isPlainObject(target)) {
+    const key = String(index);
+    return Object.hasOwn(target, key) && !BLOCKED.has(key) ? target[key] : null;
+  }
+  throw new YaqlRuntimeError(`cannot index a ${pyTypeName(target)}`);
+}
+
+function add(a: unknown, b: unknown): unknown {
+  if (typeof a === 'number' && typeof b === 'number') return a + b;
+  if (typeof a === 'string' && typeof b === 'string') return a + b;
+  if (Array.isArray(a) && Array.isArray(b)) return [...a, ...b];
+  if (isPlainObject(a) && isPlainObject(b)) return { ...a, ...b };
+  throw new YaqlRuntimeError(`cannot add ${pyTypeName(a)} and ${pyTypeName(b)}`);
+}
+
+function arith(op: string, a: unknown, b: unknown): number {
+  if (typeof a !== 'number' || typeof b !== 'number') {
+    throw new YaqlRuntimeError(`operator '${op}' needs numbers, got ${pyTypeName(a)} and ${pyTypeName(b)}`);
+  }
+  switch (op) {
+    case '-':
+      return a - b;
+    case '*':
+      return a * b;
+    case '/':
+      if (b === 0) throw new YaqlRuntimeError('division by zero');
+      // YAQL divides integers with floor division, like Python's //.
+      return Number.isInteger(a) && Number.isInteger(b) ? Math.floor(a / b) : a / b;
+    default:
+      if (b === 0) throw new YaqlRuntimeError('modulo by zero');
+      return ((a % b) + b) % b;
+  }
+}
+
+export class Evaluator {
+  constructor(private readonly source: string) {}
+
+  eval(node: YaqlNode, scope: Scope): unknown {
+    switch (node.type) {
+      case 'literal':
+        return node.value;
+      case 'keyword':
+        return node.name;
+      case 'var':
+        if (node.name === '') return scope.dollar;
+        if (/^\d+$/.test(node.name)) return node.name === '1' ? scope.dollar : null;
+        return Object.hasOwn(scope.vars, node.name) && !BLOCKED.has(node.name) ? scope.vars[node.name] : null;
+      case 'list':
+        return node.items.map((i) => this.eval(i, scope));
+      case 'dict': {
+        const out: Record<string, unknown> = {};
+        for (const [k, v] of node.entries) out[String(this.eval(k, scope))] = this.eval(v, scope);
+        return out;
+      }
+      case 'member':
+        return getMember(this.eval(node.target, scope), node.name);
+      case 'index':
+        return getIndex(this.eval(node.target, scope), this.eval(node.index, scope));
+      case 'unary': {
+        if (node.op === 'not') return !truthy(this.eval(node.operand, scope));
+        const v = this.eval(node.operand, scope);
+        if (typeof v !== 'number')
+          throw new YaqlRuntimeError(`unary '${node.op}' needs a number, got ${pyTypeName(v)}`);
+        return node.op === '-' ? -v : v;
+      }
+      case 'binary':
+        return this.binary(node.op, node.left, node.right, scope);
+      case 'call':
+        return this.call(node.name, node.args, scope);
+      case 'method':
+        return this.method(node.target, node.name, node.args, scope);
+    }
+  }
+
+  private binary(op: string, l: YaqlNode, r: YaqlNode, scope: Scope): unknown {
+    if (op === 'and') {
+      const a = this.eval(l, scope);
+      return truthy(a) ? this.eval(r, scope) : a;
+    }
+    if (op === 'or') {
+      const a = this.eval(l, scope);
+      return truthy(a) ? a : this.eval(r, scope);
+    }
+    const a = this.eval(l, scope);
+    const b = this.eval(r, scope);
+    switch (op) {
+      case '=':
+        return pyEquals(a, b);
+      case '!=':
+        return !pyEquals(a, b);
+      case '<':
+      case '>':
+      case '<=':
+      case '>=': {
+        let c: number;
+        try {
+          c = pyCompare(a, b);
+        } catch (err) {
+          throw new YaqlRuntimeError((err as Error).message);
+        }
+        return op === '<' ? c < 0 : op === '>' ? c > 0 : op === '<=' ? c <= 0 : c >= 0;
+      }
+      case 'in':
+        try {
+          return pyIn(a, b);
+        } catch (err) {
+          throw new YaqlRuntimeError((err as Error).message);
+        }
+      case '=~':
+      case '!~': {
+        const found = compilePythonRegex(String(b)).test(String(a));
+        return op === '=~' ? found : !found;
+      }
+      case '+':
+        return add(a, b);
+      default:
+        return arith(op, a, b);
+    }
+  }
+
+  /** Evaluates call arguments: positional values, then keyword arguments as one trailing options object. */
+  evalArgs(args: YaqlArg[], scope: Scope): unknown[] {
+    const positional: unknown[] = [];
+    let kwargs: Record<string, unknown> | undefined;
+    for (const a of args) {
+      const v = this.eval(a.value, scope);
+      if (a.name === undefined) positional.push(v);
+      else {
+        kwargs ??= {};
+        kwargs[a.name] = v;
+      }
+    }
+    if (kwargs) positional.push(makeKwargs(kwargs));
+    return positional;
+  }
+
+  private lookupFunction(name: string, scope: Scope): ExpressionFunction | undefined {
+    if (Object.hasOwn(scope.functions, name)) return scope.functions[name];
+    if (Object.hasOwn(st2Functions, name)) return st2Functions[name];
+    return undefined;
+  }
+
+  private call(name: string, args: YaqlArg[], scope: Scope): unknown {
+    const fn = this.lookupFunction(name, scope);
+    if (fn) return fn(...this.evalArgs(args, scope));
+    if (Object.hasOwn(YAQL_FUNCTIONS, name)) return YAQL_FUNCTIONS[name](this, args, scope);
+    throw new YaqlRuntimeError(`unknown function "${name}"`);
+  }
+
+  private method(target: YaqlNode, name: string, args: YaqlArg[], scope: Scope): unknown {
+    const receiver = this.eval(target, scope);
+    if (Object.hasOwn(YAQL_METHODS, name)) return YAQL_METHODS[name](this, receiver, args, scope);
+    const fn = this.lookupFunction(name, scope);
+    if (fn) return fn(receiver, ...this.evalArgs(args, scope));
+    if (Object.hasOwn(YAQL_FUNCTIONS, name)) {
+      return YAQL_FUNCTIONS[name](this, [{ value: { type: 'literal', value: receiver } }, ...args], scope);
+    }
+    throw new YaqlRuntimeError(`unknown method "${name}" for ${pyTypeName(receiver)}`);
+  }
+
+  /** Evaluates `node` with `$` bound to `item` (a lambda argument such as the body of `.select()`). */
+  lambda(node: YaqlNode, scope: Scope, item: unknown): unknown {
+    return this.eval(node, { ...scope, dollar: item });
+  }
+
+  error(err: unknown): ExpressionError {
+    if (err instanceof ExpressionError) return err;
+    const msg = err instanceof Error ? err.message : String(err);
+    return new ExpressionError(
+      `YAQL error: ${msg} in expression ${JSON.stringify(this.source)}`,
+      this.source,
+      'yaql',
+    );
+  }
+}
