@@ -56,3 +56,11 @@ export function createDatastoreKeyv(options: DatastoreBackendOptions): Keyv {
 export function redactUrl(url: string): string {
   return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
 }
+
+/** A short, password-free name of the backend behind a keyv instance, for messages. */
+export function describeBackend(keyv: Keyv): string {
+  const store: unknown = keyv.store;
+  if (store instanceof SqliteKeyvStore) return `SQLite ${store.db.name}`;
+  if (store instanceof KeyvRedis) return `Redis ${redactUrl(String(store.opts.url))}`;
+  return 'the keyv store';
+}

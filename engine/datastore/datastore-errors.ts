@@ -36,3 +36,12 @@ export class DatastoreInputError extends Error {
     this.name = 'DatastoreInputError';
   }
 }
+
+/** The storage backend (SQLite file, Redis) failed; `cause` holds the original error. */
+export class DatastoreBackendError extends Error {
+  readonly code = 'backend_failed';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DatastoreBackendError';
+  }
+}

@@ -1,6 +1,12 @@
 import type { Keyv } from 'keyv';
 import type { Logger } from '../log/logger.ts';
-import { DatastoreAccessError, DatastoreDecryptError, DatastoreInputError } from './datastore-errors.ts';
+import { describeBackend } from './create-keyv.ts';
+import {
+  DatastoreAccessError,
+  DatastoreBackendError,
+  DatastoreDecryptError,
+  DatastoreInputError,
+} from './datastore-errors.ts';
 
 export type KvScope = 'system' | 'user';
 
@@ -159,6 +165,7 @@ export class Datastore {
   readonly #onChange: KvChangeListener | undefined;
   readonly #logger: Logger | undefined;
   #writeChain: Promise<unknown> = Promise.resolve();
+  readonly #backendName: string;
 
   constructor(options: DatastoreOptions) {
     this.#keyv = options.keyv;
@@ -166,6 +173,7 @@ export class Datastore {
     this.#now = options.now ?? Date.now;
     this.#onChange = options.onChange;
     this.#logger = options.logger;
+    this.#backendName = describeBackend(options.keyv);
   }
 
   // ---------------------------------------------------------------- public API
@@ -222,7 +230,7 @@ export class Datastore {
     return this.#serial(async () => {
       const old = await this.#read(address);
       if (!old) return false;
-      await this.#keyv.delete(storageKey(address));
+      await this.#kvDelete(storageKey(address));
       this.#emit('delete', { object: this.#masked(old) });
       return true;
     });
@@ -275,7 +283,7 @@ export class Datastore {
         if (!stored.secret) continue;
         await this.#serial(async () => {
           // Re-read under the write lock: a concurrent set may have replaced it (already with `next`).
-          const current = (await this.#keyv.get(key)) as StoredKv | undefined;
+          const current = await this.#kvGet(key);
           if (!current?.secret) return;
           const address: KvAddress = { scope: current.scope, user: current.user, name: current.name };
           const plain = this.#decrypt(address, current.value);
@@ -283,7 +291,7 @@ export class Datastore {
             ? Date.parse(current.expire_timestamp) - this.#now()
             : undefined;
           if (ttl !== undefined && ttl <= 0) return;
-          await this.#keyv.set(key, { ...current, value: next.encrypt(plain) }, ttl);
+          await this.#kvSet(key, { ...current, value: next.encrypt(plain) }, ttl);
           rotated++;
         });
       }
@@ -301,7 +309,7 @@ export class Datastore {
     const now = this.#now();
     for (const [key, stored] of await this.#scanRaw('')) {
       if (stored.expire_timestamp && Date.parse(stored.expire_timestamp) <= now) {
-        if (await this.#keyv.delete(key)) purged++;
+        if (await this.#kvDelete(key)) purged++;
       }
     }
     return purged;
@@ -423,7 +431,7 @@ export class Datastore {
         ? { expire_timestamp: new Date(now + ttlSeconds * 1000).toISOString() }
         : {}),
     };
-    await this.#keyv.set(key, stored, ttlSeconds !== undefined ? Math.ceil(ttlSeconds * 1000) : undefined);
+    await this.#kvSet(key, stored, ttlSeconds !== undefined ? Math.ceil(ttlSeconds * 1000) : undefined);
     const masked = this.#masked(stored);
     if (!old) {
       this.#emit('create', { object: masked });
@@ -440,10 +448,10 @@ export class Datastore {
   /** The stored record, or undefined when absent or expired on this datastore's clock. */
   async #read(address: KvAddress): Promise<StoredKv | undefined> {
     const key = storageKey(address);
-    const stored = (await this.#keyv.get(key)) as StoredKv | undefined;
+    const stored = await this.#kvGet(key);
     if (!stored) return undefined;
     if (this.#expired(stored)) {
-      await this.#keyv.delete(key);
+      await this.#kvDelete(key);
       return undefined;
     }
     return stored;
@@ -459,12 +467,41 @@ export class Datastore {
   }
 
   async #scanRaw(prefix: string): Promise<Array<[string, StoredKv]>> {
-    if (!this.#keyv.iterator) throw new Error('datastore: the keyv store cannot be iterated');
+    const iterator = this.#keyv.iterator;
+    if (!iterator) throw new Error('datastore: the keyv store cannot be iterated');
     const out: Array<[string, StoredKv]> = [];
-    for await (const [key, value] of this.#keyv.iterator(undefined)) {
-      if (typeof key === 'string' && key.startsWith(prefix) && value) out.push([key, value as StoredKv]);
-    }
+    await this.#io('list', async () => {
+      for await (const [key, value] of iterator(undefined)) {
+        if (typeof key === 'string' && key.startsWith(prefix) && value) out.push([key, value as StoredKv]);
+      }
+    });
     return out.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  }
+
+  /** Backend calls: a failure names the backend (never its password) and keeps the cause. */
+  async #io<T>(op: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      throw new DatastoreBackendError(
+        `datastore ${op} failed on ${this.#backendName}: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
+    }
+  }
+
+  #kvGet(key: string): Promise<StoredKv | undefined> {
+    return this.#io('read', async () => (await this.#keyv.get(key)) as StoredKv | undefined);
+  }
+
+  #kvSet(key: string, value: StoredKv, ttlMs: number | undefined): Promise<unknown> {
+    return this.#io('write', () => this.#keyv.set(key, value, ttlMs));
+  }
+
+  #kvDelete(key: string): Promise<boolean> {
+    return this.#io('delete', () => this.#keyv.delete(key));
   }
 
   #decrypt(address: KvAddress, ciphertext: string): string {

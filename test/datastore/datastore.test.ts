@@ -508,3 +508,54 @@ const redisUp = await redisAvailable();
 describeWithService('datastore on Redis', redisUp, () => {
   datastoreSuite(redisBackend);
 });
+
+describe('datastore backend failures', () => {
+  it('names the backend without its password when Redis is unreachable', async () => {
+    const { createServer } = await import('node:net');
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    await new Promise<void>((r) => server.close(() => r()));
+    const keyv = createDatastoreKeyv({
+      url: `redis://squall:hunter2@127.0.0.1:${port}`,
+      connectTimeoutMs: 300,
+    });
+    const ds = new Datastore({ keyv, cipher: new SecretBox(randomBytes(32)) });
+    const failure = ds.get(admin, 'k');
+    await expect(failure).rejects.toThrow(
+      `datastore read failed on Redis redis://squall:***@127.0.0.1:${port}`,
+    );
+    await expect(ds.get(admin, 'k')).rejects.not.toThrow(/hunter2/);
+    await keyv.disconnect().catch(() => undefined);
+  });
+
+  it('rejects an unknown datastore.url scheme', () => {
+    expect(() => createDatastoreKeyv({ url: 'mongodb://u:p@h/db' })).toThrow(
+      'datastore.url: expected empty (embedded SQLite) or redis://..., got "mongodb://u:***@h/db"',
+    );
+  });
+});
+
+describe('openDatastore', () => {
+  it('puts the embedded datastore in the engine database', async () => {
+    const { openDatastore } = await import('../../engine/datastore/index.ts');
+    const dir = mkdtempSync(join(tmpdir(), 'squall-open-'));
+    const store = SqliteStore.open(dir);
+    try {
+      const ds = openDatastore({
+        config: { datastore: { url: '' } },
+        db: store.db,
+        cipher: new SecretBox(randomBytes(32)),
+      });
+      await ds.set(admin, 'k', 'v');
+      expect(store.db.prepare("SELECT key FROM kv WHERE key = 'system:k'").get()).toEqual({
+        key: 'system:k',
+      });
+      await ds.close();
+      expect(store.db.open).toBe(true); // the Store owns the connection
+    } finally {
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
