@@ -1,12 +1,19 @@
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { PackProblem } from '../model/pack.ts';
 import { loadAllPacks } from './discover.ts';
 import { type InspectAction, tryLoadPack } from './load-pack.ts';
 import { Registry } from './registry.ts';
 
+/** The packs shipped in the repo (packs/). */
+export const BUILTIN_PACKS_DIR = fileURLToPath(new URL('../../packs', import.meta.url));
+
 export interface ValidatePackOptions {
-  /** Built-in packs to resolve references against (core actions, ...); without it only the pack itself. */
-  builtinDir?: string;
+  /**
+   * Built-in packs to resolve references against (core actions, ...): default the repo's packs/;
+   * `false` checks the pack on its own.
+   */
+  builtinDir?: string | false;
   inspectAction?: InspectAction;
 }
 
@@ -19,7 +26,8 @@ export function validatePackDir(dir: string, options: ValidatePackOptions = {}):
   const packDir = resolve(dir);
   const result = tryLoadPack(packDir, { builtin: false, inspectAction: options.inspectAction });
   if (!result.pack) return result.problems;
-  const builtins = options.builtinDir ? loadAllPacks({ builtinDir: options.builtinDir }).packs : [];
+  const builtinDir = options.builtinDir === undefined ? BUILTIN_PACKS_DIR : options.builtinDir;
+  const builtins = builtinDir ? loadAllPacks({ builtinDir }).packs : [];
   // The pack under validation replaces a built-in of the same name; only its own problems are reported.
   const registry = new Registry([...builtins, result.pack]);
   return registry.problems.filter(
