@@ -22,6 +22,7 @@ export interface DatastoreReply {
 export type ParentMessage = RunMessage | DatastoreReply;
 
 export type ChildMessage =
+  | { type: 'ready' }
   | { type: 'log'; level: LogLevel; msg: string; fields?: Record<string, unknown> }
   | {
       type: 'datastore';

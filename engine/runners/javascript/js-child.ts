@@ -93,6 +93,8 @@ process.on('message', (message: ParentMessage) => {
   if (message.type === 'run') void run(message);
   else if (message.type === 'datastore_result') settle(message);
 });
+// Messages that arrive before a listener exists are dropped, so the parent waits for this before sending 'run'.
+void send({ type: 'ready' });
 
 function settle(reply: DatastoreReply): void {
   const waiter = pending.get(reply.id);

@@ -78,18 +78,19 @@ export class JavascriptRunner implements Runner {
         if (child.connected)
           child.send(message, (error) => error && ctx.logger.debug({ err: error }, 'ipc send'));
       };
-      child.on('message', (message: ChildMessage) => {
-        if (message.type === 'result') reply = message;
-        else if (message.type === 'log') this.#log(ctx, message);
-        else if (message.type === 'datastore') void this.#datastore(ctx, message, send);
-      });
-      send({
+      const start: ParentMessage = {
         type: 'run',
         entry,
         parameters: actionParams,
         config,
         executionId: ctx.executionId,
         action: { ref: ctx.action.ref, pack: ctx.action.pack },
+      };
+      child.on('message', (message: ChildMessage) => {
+        if (message.type === 'ready') send(start);
+        else if (message.type === 'result') reply = message;
+        else if (message.type === 'log') this.#log(ctx, message);
+        else if (message.type === 'datastore') void this.#datastore(ctx, message, send);
       });
     };
 
