@@ -1,15 +1,19 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { EngineRequestError } from '../engine.ts';
 import { hasJinja } from '../expressions/detect.ts';
 import { renderValue, shellQuoteLeaves } from '../expressions/index.ts';
 import type { ActionDefinition, ParameterSchema, ParameterSpec } from '../model/index.ts';
 
-/** A parameter is invalid: unknown, immutable, missing, of the wrong type, or its template failed. */
-export class ParameterError extends Error {
+/**
+ * A parameter is invalid: unknown, immutable, missing, of the wrong type, or its template failed.
+ * An EngineRequestError with status 400, so the API answers 400 (and no execution is recorded, as in st2).
+ */
+export class ParameterError extends EngineRequestError {
   constructor(
     message: string,
     readonly parameter?: string,
   ) {
-    super(message);
+    super(message, 400);
     this.name = 'ParameterError';
   }
 }

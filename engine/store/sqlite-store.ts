@@ -480,7 +480,7 @@ export class SqliteStore implements Store {
   respondInquiry(id: string, response: Record<string, unknown>, respondedBy: string): boolean {
     return this.transaction(() => {
       const current = this.getInquiry(id);
-      if (!current || current.status !== 'pending') return false;
+      if (current?.status !== 'pending') return false;
       const next: InquiryRecord = { ...current, status: 'succeeded', response, responded_by: respondedBy };
       return this.#stmts.respondInquiry!.run(JSON.stringify(next), id).changes > 0;
     });
