@@ -153,6 +153,14 @@ describe('local-shell-cmd', () => {
     expect(outputOf(ctx, 'stdout').length).toBe(1000);
   });
 
+  it.skipIf(process.getuid?.() !== 0)('running as root, sudo: true runs the command directly', async () => {
+    const { status, result } = await runner.run(
+      makeContext({ parameters: { cmd: 'id -u', sudo: true, env: { PATH: '/nonexistent:/usr/bin:/bin' } } }),
+    );
+    expect(status).toBe('succeeded');
+    expect((result as { stdout: unknown }).stdout).toBe(0);
+  });
+
   it('builds st2 sudo argv: the command stays one argument', () => {
     expect(commandArgv('echo "a b"; id', false, false)).toEqual(['bash', '-c', 'echo "a b"; id']);
     expect(commandArgv('id', true, false)).toEqual(['sudo', '-E', '--', 'bash', '-c', 'id']);
@@ -186,7 +194,7 @@ process.exit(r.status ?? 1);
       },
       secretParameters: ['sudo_password'],
     });
-    const { status, result } = await runner.run(ctx);
+    const { status, result } = await new LocalShellCommandRunner({ sudoWhenRoot: true }).run(ctx);
     expect(status).toBe('succeeded');
     expect((result as { stdout: string }).stdout).toBe('as-root');
     const seen = JSON.parse(readFileSync(record, 'utf8')) as { argv: string[]; stdin: string };

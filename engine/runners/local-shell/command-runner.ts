@@ -36,6 +36,16 @@ export const LOCAL_SHELL_CMD_PARAMETERS: ParameterSchema = {
 export interface LocalShellOptions extends ActionEnvOptions {
   /** Grace between SIGTERM and SIGKILL of the process group. */
   killGraceMs?: number;
+  /**
+   * When Squall already runs as root, `sudo: true` runs the command directly (containers often have no sudo).
+   * Set true to call sudo anyway.
+   */
+  sudoWhenRoot?: boolean;
+}
+
+/** Whether to prefix sudo: asked for, and not already root (unless `sudoWhenRoot`). */
+export function useSudo(runnerParams: Record<string, unknown>, options: LocalShellOptions): boolean {
+  return runnerParams.sudo === true && (options.sudoWhenRoot === true || process.getuid?.() !== 0);
 }
 
 /** The argv that runs a shell command: `bash -c <cmd>`, or `sudo [-S] -E -- bash -c <cmd>` (st2's form). */
@@ -79,14 +89,14 @@ export async function runLocal(
       cwd,
       env,
       // The sudo password travels on stdin (sudo -S), never in argv.
-      stdin: runnerParams.sudo === true && sudoPassword ? `${sudoPassword}\n` : undefined,
+      stdin: argv[0] === 'sudo' && sudoPassword ? `${sudoPassword}\n` : undefined,
       signal,
       outputCapBytes: ctx.outputCapBytes,
       onOutput: (stream, text) => ctx.output(stream, text),
       killGraceMs: options.killGraceMs,
     });
     const shaped = shellResult(outcome, timeoutSeconds(ctx, runnerParams.timeout));
-    if (sudoPassword && sudoPasswordRejected(outcome.stderr.text)) {
+    if (argv[0] === 'sudo' && sudoPassword && sudoPasswordRejected(outcome.stderr.text)) {
       const result = shaped.result as Record<string, unknown>;
       result.error = 'Invalid sudo password provided or sudo is not configured for this user';
       result.return_code = -1;
@@ -122,7 +132,7 @@ export class LocalShellCommandRunner implements Runner {
     if (typeof cmd !== 'string' || cmd === '') {
       return setupFailure(`action ${ctx.action.ref}: parameter "cmd" must be a non-empty string`);
     }
-    const argv = commandArgv(cmd, runnerParams.sudo === true, Boolean(runnerParams.sudo_password));
+    const argv = commandArgv(cmd, useSudo(runnerParams, this.options), Boolean(runnerParams.sudo_password));
     return runLocal(ctx, runnerParams, argv, {}, this.options);
   }
 }

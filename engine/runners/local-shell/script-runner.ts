@@ -3,7 +3,7 @@ import { isAbsolute, join } from 'node:path';
 import type { ParameterSchema } from '../../model/index.ts';
 import type { Runner, RunnerContext, RunnerResult } from '../runner.ts';
 import { errorMessage, splitParameters } from '../runner-support.ts';
-import { LOCAL_SHELL_CMD_PARAMETERS, type LocalShellOptions, runLocal } from './command-runner.ts';
+import { LOCAL_SHELL_CMD_PARAMETERS, type LocalShellOptions, runLocal, useSudo } from './command-runner.ts';
 import { buildScriptArgs } from './script-args.ts';
 import { setupFailure } from './shell-result.ts';
 
@@ -90,8 +90,7 @@ export class LocalShellScriptRunner implements Runner {
     } catch (error) {
       return setupFailure(`action ${ctx.action.ref}: ${errorMessage(error)}`);
     }
-    const sudo = runnerParams.sudo === true;
-    const argv = sudo
+    const argv = useSudo(runnerParams, this.options)
       ? ['sudo', ...(runnerParams.sudo_password ? ['-S'] : []), '-E', '--', script, ...args.argv]
       : [script, ...args.argv];
     return runLocal(ctx, runnerParams, argv, args.env, this.options);
