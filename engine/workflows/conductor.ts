@@ -168,6 +168,9 @@ export class WorkflowConductorError extends Error {
 
 const key = (id: string, route: number) => `${id}__r${route}`;
 
+/** Statuses after which a task entry no longer counts as active, paused, pending or canceled. */
+const DONE_STATUSES = new Set<string>([S.SUCCEEDED, S.FAILED, S.EXPIRED, S.ABANDONED]);
+
 function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
@@ -222,6 +225,10 @@ export class Conductor {
   private readonly functions?: Record<string, ExpressionFunction>;
   readonly errors: WorkflowLogEntry[] = [];
   readonly log: WorkflowLogEntry[] = [];
+  /** Cache (not serialized): sequence indices of latest task entries that are not done (active, paused...). */
+  private open = new Set<number>();
+  /** Cache (not serialized): merged contexts by context index list. */
+  private ctxCache = new Map<string, Ctx>();
 
   constructor(spec: WorkflowSpec | string | object, options: ConductorOptions = {}, restore?: ConductorData) {
     this.spec = isWorkflowSpec(spec) ? spec : parseWorkflow(spec);
@@ -234,6 +241,7 @@ export class Conductor {
       this.outputs = restore.output ?? null;
       this.errors.push(...(restore.errors ?? []));
       this.log.push(...(restore.log ?? []));
+      for (const idx of Object.values(this.state.tasks)) this.track(idx);
       return;
     }
     this.inputs = options.inputs ?? {};
@@ -390,9 +398,22 @@ export class Conductor {
     return out;
   }
 
+  /** Keeps `open` in step with the status of the latest entry at `idx`. */
+  private track(idx: number | undefined): void {
+    if (idx === undefined) return;
+    const status = this.state.sequence[idx]?.status;
+    if (status === undefined || !DONE_STATUSES.has(status)) this.open.add(idx);
+    else this.open.delete(idx);
+  }
+
+  private trackEntry(entry: TaskStateEntry): void {
+    const idx = this.state.tasks[key(entry.id, entry.route)];
+    if (idx !== undefined && this.state.sequence[idx] === entry) this.track(idx);
+  }
+
   private hasTaskWithStatus(statuses: Set<string> | string[]): boolean {
     const set = statuses instanceof Set ? statuses : new Set(statuses);
-    for (const idx of Object.values(this.state.tasks)) {
+    for (const idx of this.open) {
       const status = this.state.sequence[idx]?.status;
       if (status !== undefined && set.has(status)) return true;
     }
@@ -433,12 +454,24 @@ export class Conductor {
     this.state.staged.splice(i, 1);
   }
 
+  /** Merged context of a list of context indices (contexts are append-only, so merges are cached). */
   private taskContext(idxs: number[]): Ctx {
-    let ctx: Ctx = {};
-    for (const i of idxs) {
-      const c = this.state.contexts[i];
-      if (c) ctx = i === idxs[0] ? { ...c } : mergeDicts(ctx, c);
+    const k = idxs.join(',');
+    const cached = this.ctxCache.get(k);
+    if (cached) return cached;
+    let ctx: Ctx;
+    const prefix = idxs.length > 1 ? this.ctxCache.get(idxs.slice(0, -1).join(',')) : undefined;
+    if (prefix) {
+      ctx = mergeDicts(prefix, this.state.contexts[idxs[idxs.length - 1] as number] ?? {});
+    } else {
+      ctx = {};
+      for (const i of idxs) {
+        const c = this.state.contexts[i];
+        if (c) ctx = i === idxs[0] ? { ...c } : mergeDicts(ctx, c);
+      }
     }
+    if (this.ctxCache.size >= 512) this.ctxCache.delete(this.ctxCache.keys().next().value as string);
+    this.ctxCache.set(k, ctx);
     return ctx;
   }
 
@@ -505,7 +538,10 @@ export class Conductor {
       name += items.some((s) => !COMPLETED_STATUSES.has(s)) ? '_items_incomplete' : '_items_completed';
     }
     const next = TASK_STATE_MACHINE[task.status ?? S.UNSET]?.[name];
-    if (next) task.status = next;
+    if (next) {
+      task.status = next;
+      this.trackEntry(task);
+    }
   }
 
   private processWorkflowEvent(status: string): void {
@@ -755,7 +791,11 @@ export class Conductor {
     };
     this.setupRetry(entry, entry.ctxs.in);
     this.state.sequence.push(entry);
-    this.state.tasks[key(taskId, route)] = this.state.sequence.length - 1;
+    const k = key(taskId, route);
+    const previous = this.state.tasks[k];
+    if (previous !== undefined) this.open.delete(previous);
+    this.state.tasks[k] = this.state.sequence.length - 1;
+    this.track(this.state.sequence.length - 1);
     return entry;
   }
 
@@ -903,7 +943,10 @@ export class Conductor {
       else name += incomplete ? '_items_incomplete' : '_items_completed';
     }
     const next = TASK_STATE_MACHINE[entry.status ?? S.UNSET]?.[name];
-    if (next) entry.status = next;
+    if (next) {
+      entry.status = next;
+      this.trackEntry(entry);
+    }
   }
 
   private shouldRetry(entry: TaskStateEntry, ctx: Ctx, result: unknown): boolean {

@@ -40,65 +40,89 @@ export class VariableUndefinedError extends ExpressionError {
   }
 }
 
-function currentTaskOf(scope: EvalScope): { id: string; route: number; result?: unknown } {
-  if (!scope.currentTask) throw new ExpressionError('The current task is not set in the context.');
-  return scope.currentTask;
+// The scope of the evaluation in progress. Functions are built once and read it, so the expression module can
+// cache its per-functions-object adapters (evaluation is synchronous; nesting restores the previous scope).
+let active: EvalScope = { ctx: {} };
+
+function currentTask(): { id: string; route: number; result?: unknown } {
+  if (!active.currentTask) throw new ExpressionError('The current task is not set in the context.');
+  return active.currentTask;
 }
 
-/** Orquesta's expression functions (orquesta/expressions/functions/{common,workflow}.py) for one scope. */
+function status(id: string, route?: number): string {
+  return active.taskStatus ? active.taskStatus(id, route) : 'null';
+}
+
+const COMPLETED = new Set(['succeeded', 'failed', 'timeout', 'abandoned', 'canceled']);
+
+/** Orquesta's expression functions (orquesta/expressions/functions/{common,workflow}.py). */
+const BASE_FUNCTIONS: Record<string, ExpressionFunction> = {
+  ctx: (...args: unknown[]) => {
+    const key = args[0];
+    if (key === undefined || key === null || key === '') return active.ctx;
+    const name = String(key);
+    if (name.startsWith('__')) {
+      throw new ExpressionError(`The variable "${name}" is a private variable and cannot be referenced.`);
+    }
+    if (!Object.hasOwn(active.ctx, name)) throw new VariableUndefinedError(name);
+    return active.ctx[name];
+  },
+  succeeded: () => {
+    const t = currentTask();
+    return status(t.id, t.route) === 'succeeded';
+  },
+  failed: () => {
+    const t = currentTask();
+    return status(t.id, t.route) === 'failed';
+  },
+  completed: () => {
+    const t = currentTask();
+    return COMPLETED.has(status(t.id, t.route));
+  },
+  result: () => currentTask().result ?? null,
+  item: (...args: unknown[]) => {
+    if (!active.hasItem) throw new ExpressionError('The current item is not set in the context.');
+    const key = args[0];
+    if (key === undefined || key === null || key === '') return active.item;
+    const item = active.item;
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+      throw new ExpressionError('Item is not type of collections.Mapping.');
+    }
+    const name = String(key);
+    if (!Object.hasOwn(item, name)) throw new ExpressionError(`Item does not have key "${name}".`);
+    return (item as Ctx)[name];
+  },
+  task_status: (...args: unknown[]) =>
+    status(String(args[0]), args[1] === undefined ? undefined : Number(args[1])),
+};
+
+const withExtras = new WeakMap<Record<string, ExpressionFunction>, Record<string, ExpressionFunction>>();
+
+/** The functions for a scope: Orquesta's plus the runtime's extras (built once per extras object). */
 export function workflowFunctions(scope: EvalScope): Record<string, ExpressionFunction> {
-  const status = (id: string, route?: number) => (scope.taskStatus ? scope.taskStatus(id, route) : 'null');
-  const fns: Record<string, ExpressionFunction> = {
-    ctx: (...args: unknown[]) => {
-      const key = args[0];
-      if (key === undefined || key === null || key === '') return scope.ctx;
-      const name = String(key);
-      if (name.startsWith('__')) {
-        throw new ExpressionError(`The variable "${name}" is a private variable and cannot be referenced.`);
-      }
-      if (!Object.hasOwn(scope.ctx, name)) throw new VariableUndefinedError(name);
-      return scope.ctx[name];
-    },
-    succeeded: () => {
-      const t = currentTaskOf(scope);
-      return status(t.id, t.route) === 'succeeded';
-    },
-    failed: () => {
-      const t = currentTaskOf(scope);
-      return status(t.id, t.route) === 'failed';
-    },
-    completed: () => {
-      const t = currentTaskOf(scope);
-      return ['succeeded', 'failed', 'timeout', 'abandoned', 'canceled'].includes(status(t.id, t.route));
-    },
-    result: () => currentTaskOf(scope).result ?? null,
-    item: (...args: unknown[]) => {
-      if (!scope.hasItem) throw new ExpressionError('The current item is not set in the context.');
-      const key = args[0];
-      if (key === undefined || key === null || key === '') return scope.item;
-      const item = scope.item;
-      if (item === null || typeof item !== 'object' || Array.isArray(item)) {
-        throw new ExpressionError('Item is not type of collections.Mapping.');
-      }
-      const name = String(key);
-      if (!Object.hasOwn(item, name)) throw new ExpressionError(`Item does not have key "${name}".`);
-      return (item as Ctx)[name];
-    },
-    task_status: (...args: unknown[]) =>
-      status(String(args[0]), args[1] === undefined ? undefined : Number(args[1])),
-  };
-  return scope.functions ? { ...scope.functions, ...fns } : fns;
+  const extras = scope.functions;
+  if (!extras) return BASE_FUNCTIONS;
+  let fns = withExtras.get(extras);
+  if (!fns) {
+    fns = { ...extras, ...BASE_FUNCTIONS };
+    withExtras.set(extras, fns);
+  }
+  return fns;
 }
 
 /** Evaluates a spec value (string, list, dict, scalar). Strings without expressions are returned as they are. */
 export function evaluateValue(value: unknown, scope: EvalScope): unknown {
-  if (value === null || value === undefined) return value ?? null;
-  if (typeof value === 'string') {
-    if (!isExpression(value)) return value;
-    return evaluate(value, { data: scope.ctx, functions: workflowFunctions(scope) });
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'string' && !isExpression(value)) return value;
+  if (typeof value !== 'string' && typeof value !== 'object') return value;
+  const previous = active;
+  active = scope;
+  try {
+    const ctx = { data: scope.ctx, functions: workflowFunctions(scope) };
+    return typeof value === 'string' ? evaluate(value, ctx) : evaluateDeep(value, ctx);
+  } finally {
+    active = previous;
   }
-  if (typeof value !== 'object') return value;
-  return evaluateDeep(value, { data: scope.ctx, functions: workflowFunctions(scope) });
 }
 
 /** Formats an evaluation failure the way Orquesta logs it ("YaqlEvaluationException: ..."). */

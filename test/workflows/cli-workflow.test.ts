@@ -4,7 +4,6 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import './use-expression-shim.ts';
 import { registerWorkflowCommands } from '../../cli/commands/workflow.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../../../shared/conformance/orquesta');

@@ -5,7 +5,6 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import './use-expression-shim.ts';
 import type { ConductorData } from '../../engine/workflows/conductor.ts';
 import {
   createRehearsal,

@@ -2,7 +2,6 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import './use-expression-shim.ts';
 import { inspectionErrors, inspectWorkflow } from '../../engine/workflows/inspector.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
