@@ -18,7 +18,7 @@ import { PATTERNLESS_OPERATORS, RULE_OPERATORS, ruleSchema } from './schemas/rul
 import { sensorSchema } from './schemas/sensor-schema.ts';
 import { triggerTypeSchema } from './schemas/trigger-type-schema.ts';
 import { validateWithSchema } from './schemas/validate.ts';
-import { isYamlParseError, readYamlFile, type YamlFile } from './yaml-file.ts';
+import { isYamlParseError, readYamlFile, rememberSource, type YamlFile } from './yaml-file.ts';
 
 /** Load-time check of an action (e.g. Orquesta workflow inspection); returned strings become load_errors. */
 export type InspectAction = (action: ActionDefinition) => string[];
@@ -377,6 +377,7 @@ function loadActions(ctx: Ctx): void {
       }
     }
     if (loadErrors.length > 0) action.load_errors = loadErrors;
+    rememberSource(action, yaml);
     ctx.pack.actions.push(action);
   }
 }
@@ -441,6 +442,7 @@ function loadRules(ctx: Ctx): void {
       ...(data.run_as ? { run_as: String(data.run_as) } : {}),
       metadata_file: file,
     };
+    rememberSource(rule, yaml);
     ctx.pack.rules.push(rule);
   }
 }
@@ -482,6 +484,7 @@ function loadAliases(ctx: Ctx): void {
       builtin: ctx.pack.builtin,
       metadata_file: file,
     };
+    rememberSource(alias, yaml);
     ctx.pack.aliases.push(alias);
   }
 }
@@ -607,7 +610,7 @@ function loadPolicies(ctx: Ctx): void {
     const name = String(data.name);
     const ref = `${ctx.pack.metadata.ref}.${name}`;
     if (!checkDuplicate(ctx, seen, ref, yaml, 'policy')) continue;
-    ctx.pack.policies.push({
+    const policy: PolicyDefinition = {
       ref,
       name,
       pack: ctx.pack.metadata.ref,
@@ -617,7 +620,9 @@ function loadPolicies(ctx: Ctx): void {
       policy_type: policyType,
       parameters: (data.parameters as Record<string, unknown> | undefined) ?? {},
       metadata_file: file,
-    } satisfies PolicyDefinition);
+    };
+    rememberSource(policy, yaml);
+    ctx.pack.policies.push(policy);
   }
 }
 

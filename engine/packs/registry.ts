@@ -11,6 +11,7 @@ import {
   getBuiltinTriggerType,
   validateTriggerParameters,
 } from '../triggers/trigger-types.ts';
+import { sourceLine } from './yaml-file.ts';
 
 export interface RegistryOptions {
   /** Rule enable/disable overrides (ref -> enabled) the engine persisted; they win over the YAML. */
@@ -154,6 +155,7 @@ export class Registry {
         pack: pack.metadata.ref,
         file: rule.metadata_file,
         path: '/trigger/type',
+        ...withLine(rule, '/trigger/type'),
         message: `unknown trigger type "${rule.trigger.type}" (no loaded pack defines it); the rule never fires until one does`,
         severity: 'warning',
       });
@@ -167,6 +169,7 @@ export class Registry {
         pack: pack.metadata.ref,
         file: rule.metadata_file,
         path: `/trigger/parameters${issue.path}`,
+        ...withLine(rule, `/trigger/parameters${issue.path}`),
         message: `trigger ${type.ref} parameters: ${issue.message}; the rule is skipped`,
         severity: 'error',
       });
@@ -181,6 +184,7 @@ export class Registry {
           pack: rule.pack,
           file: rule.metadata_file,
           path: '/action/ref',
+          ...withLine(rule, '/action/ref'),
           message: `action "${rule.action.ref}" is not loaded; enforcing the rule fails until a pack provides it`,
           severity: 'warning',
         });
@@ -192,6 +196,7 @@ export class Registry {
           pack: alias.pack,
           file: alias.metadata_file,
           path: '/action_ref',
+          ...withLine(alias, '/action_ref'),
           message: `action "${alias.action_ref}" is not loaded; the alias fails until a pack provides it`,
           severity: 'warning',
         });
@@ -203,6 +208,7 @@ export class Registry {
           pack: policy.pack,
           file: policy.metadata_file,
           path: '/resource_ref',
+          ...withLine(policy, '/resource_ref'),
           message: `policy applies to action "${policy.resource_ref}", which is not loaded`,
           severity: 'warning',
         });
@@ -254,4 +260,9 @@ function problem(pack: LoadedPack, message: string): PackProblem {
 
 function filterPack<T extends { pack: string }>(items: T[], pack?: string): T[] {
   return pack ? items.filter((i) => i.pack === pack) : items;
+}
+
+function withLine(definition: object, pointer: string): { line?: number } {
+  const line = sourceLine(definition, pointer);
+  return line === undefined ? {} : { line };
 }

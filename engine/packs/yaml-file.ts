@@ -92,3 +92,15 @@ function nodeLine(node: unknown, lc: LineCounter): number | undefined {
   if (isNode(node) && node.range) return lc.linePos(node.range[0]).line;
   return undefined;
 }
+
+// Definitions built from a YAML file remember it, so later checks (cross-pack references) can name a line.
+const sources = new WeakMap<object, YamlFile>();
+
+export function rememberSource(definition: object, yaml: YamlFile): void {
+  sources.set(definition, yaml);
+}
+
+/** Line of a field of a loaded definition (rule, alias, ...), when it came from a YAML file. */
+export function sourceLine(definition: object, pointer: string): number | undefined {
+  return sources.get(definition)?.lineOf(pointer);
+}

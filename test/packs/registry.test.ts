@@ -156,9 +156,9 @@ describe('pack discovery and the registry', () => {
       ['error', '/trigger/parameters/host', expect.stringContaining('missing required field "host"')],
       ['error', '/trigger/parameters/hots', expect.stringContaining('unknown field "hots"')],
     ]);
-    expect(byFile('rules/unknown.yaml').map((p) => [p.severity, p.path])).toEqual([
-      ['warning', '/trigger/type'],
-      ['warning', '/action/ref'],
+    expect(byFile('rules/unknown.yaml').map((p) => [p.severity, p.path, p.line])).toEqual([
+      ['warning', '/trigger/type', 2],
+      ['warning', '/action/ref', 3],
     ]);
     expect(byFile('aliases/a.yaml')).toEqual([
       expect.objectContaining({
