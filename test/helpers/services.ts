@@ -40,14 +40,23 @@ function probeTcp(host: string, port: number, timeoutMs: number, probe?: { send:
   });
 }
 
-/** True when a Redis server answers PING on 127.0.0.1:6379. */
-export async function redisAvailable(timeoutMs = 1000): Promise<boolean> {
-  return probeTcp(REDIS_HOST, REDIS_PORT, timeoutMs, { send: 'PING\r\n', expect: /^\+PONG\r\n/ });
+export interface ProbeOptions {
+  host?: string;
+  port?: number;
+  timeoutMs?: number;
 }
 
-/** True when something accepts TCP connections on 127.0.0.1:5432. */
-export async function pgAvailable(timeoutMs = 1000): Promise<boolean> {
-  return probeTcp(PG_HOST, PG_PORT, timeoutMs);
+/** True when a Redis server answers PING on 127.0.0.1:6379 (or the given address). */
+export async function redisAvailable(options: ProbeOptions = {}): Promise<boolean> {
+  return probeTcp(options.host ?? REDIS_HOST, options.port ?? REDIS_PORT, options.timeoutMs ?? 1000, {
+    send: 'PING\r\n',
+    expect: /^\+PONG\r\n/,
+  });
+}
+
+/** True when something accepts TCP connections on 127.0.0.1:5432 (or the given address). */
+export async function pgAvailable(options: ProbeOptions = {}): Promise<boolean> {
+  return probeTcp(options.host ?? PG_HOST, options.port ?? PG_PORT, options.timeoutMs ?? 1000);
 }
 
 export function servicesRequired(): boolean {
@@ -65,6 +74,23 @@ function inferService(name: string): string | undefined {
   return undefined;
 }
 
+export interface ServiceGate {
+  mode: 'run' | 'skip' | 'fail';
+  message: string;
+}
+
+/** What describeWithService does for a suite: run it, skip it with a message, or fail it. */
+export function serviceGate(name: string, available: boolean, service?: string): ServiceGate {
+  if (available) return { mode: 'run', message: '' };
+  const svc = service ?? inferService(name);
+  const why = svc
+    ? `${svc} is not reachable on ${WHERE[svc] ?? 'its usual address'}`
+    : 'a required service is not reachable';
+  if (servicesRequired())
+    return { mode: 'fail', message: `${name}: ${why} and SQUALL_TEST_REQUIRE_SERVICES=1` };
+  return { mode: 'skip', message: `skipping ${name}: ${why}` };
+}
+
 /**
  * `describe` that needs a service. `available` is the result of redisAvailable()/pgAvailable() (await it at
  * the top of the test file). `service` ('Redis' | 'PostgreSQL') defaults to what the suite name mentions.
@@ -76,22 +102,17 @@ export function describeWithService(
   fn: () => void,
   service?: string,
 ): void {
-  if (available) {
+  const gate = serviceGate(name, available, service);
+  if (gate.mode === 'run') {
     describe(name, fn);
-    return;
-  }
-  const svc = service ?? inferService(name);
-  const message = svc
-    ? `${svc} is not reachable on ${WHERE[svc] ?? 'its usual address'}`
-    : 'a required service is not reachable';
-  if (servicesRequired()) {
+  } else if (gate.mode === 'fail') {
     describe(name, () => {
       it('has its service', () => {
-        throw new Error(`${name}: ${message} and SQUALL_TEST_REQUIRE_SERVICES=1`);
+        throw new Error(gate.message);
       });
     });
-    return;
+  } else {
+    console.warn(gate.message);
+    describe.skip(name, fn);
   }
-  console.warn(`skipping ${name}: ${message}`);
-  describe.skip(name, fn);
 }
