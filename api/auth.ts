@@ -17,10 +17,15 @@ function safeEqual(a: string, b: string): boolean {
 }
 
 /** The principal behind a request's credentials: an API key (St2-Api-Key / X-Squall-Api-Key) or the admin token. */
-export function principalOf(request: FastifyRequest, engine: Engine, adminToken?: string): Principal | undefined {
+export function principalOf(
+  request: FastifyRequest,
+  engine: Engine,
+  adminToken?: string,
+): Principal | undefined {
   const headers = request.headers;
   const token = headers['x-auth-token'];
-  if (adminToken && typeof token === 'string' && safeEqual(token, adminToken)) return engine.rbac.principal(LOCAL_ADMIN_USER);
+  if (adminToken && typeof token === 'string' && safeEqual(token, adminToken))
+    return engine.rbac.principal(LOCAL_ADMIN_USER);
   const key = headers['st2-api-key'] ?? headers['x-squall-api-key'];
   if (typeof key === 'string' && key) {
     const user = authenticateApiKey(engine.store, key);
@@ -33,7 +38,10 @@ export function principalOf(request: FastifyRequest, engine: Engine, adminToken?
 export function requireAuth(engine: Engine, adminToken?: string) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const principal = principalOf(request, engine, adminToken);
-    if (!principal) return reply.code(401).send({ faultstring: 'Unauthorized: a valid API key (St2-Api-Key) or token is required' });
+    if (!principal)
+      return reply
+        .code(401)
+        .send({ faultstring: 'Unauthorized: a valid API key (St2-Api-Key) or token is required' });
     request.principal = principal;
   };
 }

@@ -1,5 +1,10 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
-import { EngineRequestError, type Engine } from '../engine/engine.ts';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyPluginAsync,
+  LogController,
+} from 'fastify';
+import { type Engine, EngineRequestError } from '../engine/engine.ts';
 import type { Logger } from '../engine/log/logger.ts';
 import { requireAuth } from './auth.ts';
 import { registerContentRoutes } from './routes/content.ts';
@@ -26,12 +31,14 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
   const { engine } = options;
   const app = Fastify({
     loggerInstance: options.logger.child({ component: 'http' }) as unknown as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // One log line per webhook at thousands per second would drown the log: requests are not logged.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: engine.config.http.bodyLimitBytes,
     trustProxy: false,
   });
   app.setErrorHandler((error, request, reply) => {
-    if (error instanceof EngineRequestError) return reply.code(error.status).send({ faultstring: error.message });
+    if (error instanceof EngineRequestError)
+      return reply.code(error.status).send({ faultstring: error.message });
     const status = (error as { statusCode?: number }).statusCode;
     const message = error instanceof Error ? error.message : String(error);
     if (status && status < 500) return reply.code(status).send({ faultstring: message });
@@ -40,7 +47,9 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
   });
 
   await registerHealthRoutes(app, engine);
-  await app.register(async (scope) => registerWebhookRoutes(scope, engine, new ReplayCache(), options.adminToken));
+  await app.register(async (scope) =>
+    registerWebhookRoutes(scope, engine, new ReplayCache(), options.adminToken),
+  );
   for (const plugin of options.publicPlugins ?? []) await app.register(plugin);
   await app.register(async (scope) => {
     scope.addHook('preHandler', requireAuth(engine, options.adminToken));

@@ -36,13 +36,16 @@ export function verifyWebhookSignature(
   nowMs = Date.now(),
 ): SignatureCheck {
   const { signature, timestamp } = headers;
-  if (!signature || !timestamp) return { ok: false, status: 401, reason: 'missing X-Squall-Signature or X-Squall-Timestamp' };
-  if (!/^\d{1,12}$/.test(timestamp)) return { ok: false, status: 401, reason: 'X-Squall-Timestamp must be unix seconds' };
+  if (!signature || !timestamp)
+    return { ok: false, status: 401, reason: 'missing X-Squall-Signature or X-Squall-Timestamp' };
+  if (!/^\d{1,12}$/.test(timestamp))
+    return { ok: false, status: 401, reason: 'X-Squall-Timestamp must be unix seconds' };
   if (Math.abs(nowMs / 1000 - Number(timestamp)) > SIGNATURE_WINDOW_SECONDS)
     return { ok: false, status: 401, reason: 'stale X-Squall-Timestamp (outside ±300 s)' };
   const expected = Buffer.from(signWebhook(secret, timestamp, rawBody));
   const given = Buffer.from(signature);
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { ok: false, status: 401, reason: 'bad signature' };
+  if (expected.length !== given.length || !timingSafeEqual(expected, given))
+    return { ok: false, status: 401, reason: 'bad signature' };
   if (!replay.remember(signature, nowMs)) return { ok: false, status: 409, reason: 'replayed request' };
   return { ok: true };
 }

@@ -19,7 +19,12 @@ export interface SseEvent {
 /** How CLI commands reach live state: a running server over loopback HTTP, or an in-process engine. */
 export interface ApiClient {
   readonly mode: 'server' | 'in-process';
-  request<T = unknown>(method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<T>;
+  request<T = unknown>(
+    method: string,
+    url: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<T>;
   /** Reads an SSE endpoint until it ends (or `until` returns true). */
   stream(url: string, onEvent: (event: SseEvent) => boolean | undefined): Promise<void>;
   close(): Promise<void>;
@@ -34,7 +39,10 @@ function faultOf(status: number, text: string): ApiError {
   }
 }
 
-function parseSse(buffer: string, onEvent: (e: SseEvent) => boolean | undefined): { rest: string; stop: boolean } {
+function parseSse(
+  buffer: string,
+  onEvent: (e: SseEvent) => boolean | undefined,
+): { rest: string; stop: boolean } {
   let rest = buffer;
   let index = rest.indexOf('\n\n');
   while (index >= 0) {
@@ -60,7 +68,12 @@ export class HttpApiClient implements ApiClient {
     readonly token: string,
   ) {}
 
-  async request<T>(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+  async request<T>(
+    method: string,
+    url: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<T> {
     const response = await fetch(this.baseUrl + url, {
       method,
       headers: {
@@ -77,7 +90,10 @@ export class HttpApiClient implements ApiClient {
 
   async stream(url: string, onEvent: (event: SseEvent) => boolean | undefined): Promise<void> {
     const controller = new AbortController();
-    const response = await fetch(this.baseUrl + url, { headers: { 'x-auth-token': this.token }, signal: controller.signal });
+    const response = await fetch(this.baseUrl + url, {
+      headers: { 'x-auth-token': this.token },
+      signal: controller.signal,
+    });
     if (!response.ok || !response.body) throw faultOf(response.status, await response.text());
     const decoder = new TextDecoder();
     let buffer = '';
@@ -106,11 +122,20 @@ export class InProcessApiClient implements ApiClient {
     readonly onClose: () => Promise<void>,
   ) {}
 
-  async request<T>(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+  async request<T>(
+    method: string,
+    url: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<T> {
     const response = await this.app.inject({
       method: method as 'GET',
       url,
-      headers: { 'x-auth-token': this.token, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+      headers: {
+        'x-auth-token': this.token,
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...headers,
+      },
       payload: body !== undefined ? (typeof body === 'string' ? body : JSON.stringify(body)) : undefined,
     });
     if (response.statusCode >= 400) throw faultOf(response.statusCode, response.body);

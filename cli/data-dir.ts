@@ -50,7 +50,10 @@ export function readLock(dataDir: string): LockInfo | undefined {
  * Takes the data dir for this process: one data dir belongs to one running server (or one in-process CLI command).
  * Returns a release function. A lock left by a dead process is taken over.
  */
-export function acquireDataDir(dataDir: string, info: Omit<LockInfo, 'pid' | 'started_at'>): { release(): void; update(extra: Partial<LockInfo>): void } {
+export function acquireDataDir(
+  dataDir: string,
+  info: Omit<LockInfo, 'pid' | 'started_at'>,
+): { release(): void; update(extra: Partial<LockInfo>): void } {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = lockPath(dataDir);
   let current: LockInfo = { ...info, pid: process.pid, started_at: new Date().toISOString() };

@@ -1,5 +1,5 @@
 import { createApiServer } from '../api/server.ts';
-import { loadConfig, type LoadedConfig } from '../engine/config/load-config.ts';
+import { type LoadedConfig, loadConfig } from '../engine/config/load-config.ts';
 import { createEngine } from '../engine/index.ts';
 import { createLogger } from '../engine/log/logger.ts';
 import { type ApiClient, HttpApiClient, InProcessApiClient } from './api-client.ts';
@@ -14,13 +14,16 @@ export interface GlobalOptions {
  * Connects a CLI command to live state: through the running server's HTTP API on loopback (admin token from the
  * data dir) when one holds the data dir, otherwise in-process on the data dir (holding its lock meanwhile).
  */
-export async function openClient(options: GlobalOptions): Promise<{ client: ApiClient; loaded: LoadedConfig }> {
+export async function openClient(
+  options: GlobalOptions,
+): Promise<{ client: ApiClient; loaded: LoadedConfig }> {
   const loaded = loadConfig({ file: options.config });
   const dataDir = loaded.engine.dataDir;
   const holder = readLock(dataDir);
   if (holder?.role === 'server') {
     const token = readAdminToken(dataDir);
-    if (!token) throw new Error(`a server holds ${dataDir} but its admin token file is missing or unreadable`);
+    if (!token)
+      throw new Error(`a server holds ${dataDir} but its admin token file is missing or unreadable`);
     const host = holder.host === '0.0.0.0' || holder.host === '::' ? '127.0.0.1' : holder.host;
     return { client: new HttpApiClient(`http://${host}:${holder.port}`, token), loaded };
   }
@@ -30,7 +33,12 @@ export async function openClient(options: GlobalOptions): Promise<{ client: ApiC
     const engine = await createEngine(loaded.engine, { logger, role: 'cli' });
     await engine.start();
     const token = 'in-process';
-    const app = await createApiServer({ engine, logger, adminToken: token, apiPlugins: extraApiPlugins(engine) });
+    const app = await createApiServer({
+      engine,
+      logger,
+      adminToken: token,
+      apiPlugins: extraApiPlugins(engine),
+    });
     const client = new InProcessApiClient(app, token, async () => {
       await app.close();
       await engine.close();
@@ -44,7 +52,10 @@ export async function openClient(options: GlobalOptions): Promise<{ client: ApiC
 }
 
 /** Runs `fn` with a client and always closes it. */
-export async function withClient<T>(options: GlobalOptions, fn: (client: ApiClient, loaded: LoadedConfig) => Promise<T>): Promise<T> {
+export async function withClient<T>(
+  options: GlobalOptions,
+  fn: (client: ApiClient, loaded: LoadedConfig) => Promise<T>,
+): Promise<T> {
   const { client, loaded } = await openClient(options);
   try {
     return await fn(client, loaded);

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { createApiKey } from '../../engine/auth/api-keys.ts';
-import { EngineRequestError, type Engine } from '../../engine/engine.ts';
+import { type Engine, EngineRequestError } from '../../engine/engine.ts';
 import { requireAdmin } from '../auth.ts';
 
 export async function registerApiKeyRoutes(app: FastifyInstance, engine: Engine): Promise<void> {
@@ -19,7 +19,8 @@ export async function registerApiKeyRoutes(app: FastifyInstance, engine: Engine)
   });
   app.delete<{ Params: { id: string } }>('/api/v1/apikeys/:id', async (request, reply) => {
     if (!requireAdmin(request, reply)) return;
-    if (!engine.store.deleteApiKey(request.params.id)) throw new EngineRequestError(`API key "${request.params.id}" not found`, 404);
+    if (!engine.store.deleteApiKey(request.params.id))
+      throw new EngineRequestError(`API key "${request.params.id}" not found`, 404);
     return reply.code(204).send();
   });
 }

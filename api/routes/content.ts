@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { EngineRequestError, type Engine } from '../../engine/engine.ts';
+import { type Engine, EngineRequestError } from '../../engine/engine.ts';
 import { requireAdmin } from '../auth.ts';
 
 /** Read-mostly views of registered content: packs, actions, rules, triggers, sensors. */
@@ -30,24 +30,31 @@ export async function registerContentRoutes(app: FastifyInstance, engine: Engine
     if (!rule) throw new EngineRequestError(`rule "${request.params.ref}" not found`, 404);
     return rule;
   });
-  app.put<{ Params: { ref: string }; Body: { enabled?: boolean } }>('/api/v1/rules/:ref', async (request, reply) => {
-    if (!requireAdmin(request, reply)) return;
-    if (typeof request.body?.enabled !== 'boolean') throw new EngineRequestError('body field "enabled" must be true or false');
-    if (!engine.getRule(request.params.ref)) throw new EngineRequestError(`rule "${request.params.ref}" not found`, 404);
-    engine.setRuleEnabled(request.params.ref, request.body.enabled);
-    return engine.getRule(request.params.ref);
-  });
+  app.put<{ Params: { ref: string }; Body: { enabled?: boolean } }>(
+    '/api/v1/rules/:ref',
+    async (request, reply) => {
+      if (!requireAdmin(request, reply)) return;
+      if (typeof request.body?.enabled !== 'boolean')
+        throw new EngineRequestError('body field "enabled" must be true or false');
+      if (!engine.getRule(request.params.ref))
+        throw new EngineRequestError(`rule "${request.params.ref}" not found`, 404);
+      engine.setRuleEnabled(request.params.ref, request.body.enabled);
+      return engine.getRule(request.params.ref);
+    },
+  );
   app.get<{ Querystring: { rule?: string; limit?: string } }>('/api/v1/ruleenforcements', async (request) =>
     engine.listRuleEnforcements({ rule: request.query.rule, limit: Number(request.query.limit ?? 50) || 50 }),
   );
 
   app.get('/api/v1/triggertypes', async () => engine.triggerTypes());
-  app.get<{ Querystring: { trigger?: string; status?: string; limit?: string } }>('/api/v1/triggerinstances', async (request) =>
-    engine.listTriggerInstances({
-      trigger: request.query.trigger,
-      status: request.query.status,
-      limit: Number(request.query.limit ?? 50) || 50,
-    }),
+  app.get<{ Querystring: { trigger?: string; status?: string; limit?: string } }>(
+    '/api/v1/triggerinstances',
+    async (request) =>
+      engine.listTriggerInstances({
+        trigger: request.query.trigger,
+        status: request.query.status,
+        limit: Number(request.query.limit ?? 50) || 50,
+      }),
   );
   app.get('/api/v1/sensortypes', async () => engine.sensors());
   app.post('/api/v1/gc', async (request, reply) => {

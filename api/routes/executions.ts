@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { EngineRequestError, type Engine } from '../../engine/engine.ts';
+import { type Engine, EngineRequestError } from '../../engine/engine.ts';
 import type { ExecutionStatus } from '../../engine/model/index.ts';
 
 interface ListQuery {
@@ -31,36 +31,43 @@ export async function registerExecutionRoutes(app: FastifyInstance, engine: Engi
     return engine.listExecutions(query);
   });
 
-  app.post<{ Body: { action?: string; parameters?: Record<string, unknown>; context?: Record<string, unknown> } }>(
-    '/api/v1/executions',
-    async (request, reply) => {
-      const body = request.body ?? {};
-      if (typeof body.action !== 'string' || !body.action)
-        throw new EngineRequestError('body field "action" is required: the action ref, e.g. core.local');
-      if (body.parameters !== undefined && (typeof body.parameters !== 'object' || Array.isArray(body.parameters)))
-        throw new EngineRequestError('body field "parameters" must be an object');
-      const principal = request.principal!;
-      const record = await engine.run(
-        {
-          action: body.action,
-          parameters: body.parameters ?? {},
-          context: { user: principal.user, source: 'api' },
-          // Parameters given over the API are data: they are never rendered as templates.
-          untrustedParameters: Object.keys(body.parameters ?? {}),
-        },
-        principal,
-      );
-      return reply.code(201).send(record);
-    },
+  app.post<{
+    Body: { action?: string; parameters?: Record<string, unknown>; context?: Record<string, unknown> };
+  }>('/api/v1/executions', async (request, reply) => {
+    const body = request.body ?? {};
+    if (typeof body.action !== 'string' || !body.action)
+      throw new EngineRequestError('body field "action" is required: the action ref, e.g. core.local');
+    if (
+      body.parameters !== undefined &&
+      (typeof body.parameters !== 'object' || Array.isArray(body.parameters))
+    )
+      throw new EngineRequestError('body field "parameters" must be an object');
+    const principal = request.principal!;
+    const record = await engine.run(
+      {
+        action: body.action,
+        parameters: body.parameters ?? {},
+        context: { user: principal.user, source: 'api' },
+        // Parameters given over the API are data: they are never rendered as templates.
+        untrustedParameters: Object.keys(body.parameters ?? {}),
+      },
+      principal,
+    );
+    return reply.code(201).send(record);
+  });
+
+  app.get<{ Params: { id: string } }>('/api/v1/executions/:id', async (request) =>
+    requireExecution(engine, request.params.id),
   );
 
-  app.get<{ Params: { id: string } }>('/api/v1/executions/:id', async (request) => requireExecution(engine, request.params.id));
-
-  app.get<{ Params: { id: string }; Querystring: { after?: string } }>('/api/v1/executions/:id/output', async (request) => {
-    requireExecution(engine, request.params.id);
-    const after = request.query.after !== undefined ? Number(request.query.after) : undefined;
-    return engine.executionOutput(request.params.id, after);
-  });
+  app.get<{ Params: { id: string }; Querystring: { after?: string } }>(
+    '/api/v1/executions/:id/output',
+    async (request) => {
+      requireExecution(engine, request.params.id);
+      const after = request.query.after !== undefined ? Number(request.query.after) : undefined;
+      return engine.executionOutput(request.params.id, after);
+    },
+  );
 
   app.get<{ Params: { id: string } }>('/api/v1/executions/:id/children', async (request) => {
     requireExecution(engine, request.params.id);
@@ -71,13 +78,19 @@ export async function registerExecutionRoutes(app: FastifyInstance, engine: Engi
     engine.cancelExecution(request.params.id, request.principal!),
   );
 
-  app.put<{ Params: { id: string }; Body: { status?: string } }>('/api/v1/executions/:id', async (request) => {
-    const status = request.body?.status;
-    if (status === 'pausing' || status === 'paused') return engine.pauseExecution(request.params.id, request.principal!);
-    if (status === 'resuming' || status === 'running') return engine.resumeExecution(request.params.id, request.principal!);
-    if (status === 'canceling' || status === 'canceled') return engine.cancelExecution(request.params.id, request.principal!);
-    throw new EngineRequestError('body field "status" must be one of pausing, resuming, canceling');
-  });
+  app.put<{ Params: { id: string }; Body: { status?: string } }>(
+    '/api/v1/executions/:id',
+    async (request) => {
+      const status = request.body?.status;
+      if (status === 'pausing' || status === 'paused')
+        return engine.pauseExecution(request.params.id, request.principal!);
+      if (status === 'resuming' || status === 'running')
+        return engine.resumeExecution(request.params.id, request.principal!);
+      if (status === 'canceling' || status === 'canceled')
+        return engine.cancelExecution(request.params.id, request.principal!);
+      throw new EngineRequestError('body field "status" must be one of pausing, resuming, canceling');
+    },
+  );
 
   app.post<{
     Params: { id: string };

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { EngineRequestError, type Engine } from '../../engine/engine.ts';
+import { type Engine, EngineRequestError } from '../../engine/engine.ts';
 
 export async function registerInquiryRoutes(app: FastifyInstance, engine: Engine): Promise<void> {
   app.get<{ Querystring: { status?: string; limit?: string } }>('/api/v1/inquiries', async (request) =>
@@ -10,10 +10,13 @@ export async function registerInquiryRoutes(app: FastifyInstance, engine: Engine
     if (!inquiry) throw new EngineRequestError(`inquiry "${request.params.id}" not found`, 404);
     return inquiry;
   });
-  app.put<{ Params: { id: string }; Body: { response?: Record<string, unknown> } }>('/api/v1/inquiries/:id', async (request) => {
-    const response = request.body?.response;
-    if (!response || typeof response !== 'object' || Array.isArray(response))
-      throw new EngineRequestError('body field "response" must be an object, e.g. {"continue": true}');
-    return engine.respondInquiry(request.params.id, response, request.principal!);
-  });
+  app.put<{ Params: { id: string }; Body: { response?: Record<string, unknown> } }>(
+    '/api/v1/inquiries/:id',
+    async (request) => {
+      const response = request.body?.response;
+      if (!response || typeof response !== 'object' || Array.isArray(response))
+        throw new EngineRequestError('body field "response" must be an object, e.g. {"continue": true}');
+      return engine.respondInquiry(request.params.id, response, request.principal!);
+    },
+  );
 }

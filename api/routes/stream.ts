@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { EngineRequestError, type Engine } from '../../engine/engine.ts';
+import { type Engine, EngineRequestError } from '../../engine/engine.ts';
 import type { EngineEventName } from '../../engine/events/event-bus.ts';
 import { isCompleted } from '../../engine/model/index.ts';
 
@@ -28,23 +28,28 @@ const STREAM_EVENTS: Array<[EngineEventName, string]> = [
 
 /** Server-sent events with StackStorm's names (`st2.execution__update`, ...). */
 export async function registerStreamRoutes(app: FastifyInstance, engine: Engine): Promise<void> {
-  app.get<{ Querystring: { events?: string; execution_ids?: string } }>('/stream/v1/stream', async (request, reply) => {
-    const wanted = request.query.events ? new Set(request.query.events.split(',')) : undefined;
-    const ids = request.query.execution_ids ? new Set(request.query.execution_ids.split(',')) : undefined;
-    const send = openSse(reply);
-    const offs = STREAM_EVENTS.filter(([, name]) => !wanted || wanted.has(name)).map(([event, name]) =>
-      engine.events.on(event, (payload) => {
-        const id = (payload as { id?: string; execution_id?: string }).execution_id ?? (payload as { id?: string }).id;
-        if (ids && (!id || !ids.has(id))) return;
-        send(name, payload);
-      }),
-    );
-    const keepAlive = setInterval(() => reply.raw.write(': keep-alive\n\n'), 15_000);
-    request.raw.on('close', () => {
-      clearInterval(keepAlive);
-      for (const off of offs) off();
-    });
-  });
+  app.get<{ Querystring: { events?: string; execution_ids?: string } }>(
+    '/stream/v1/stream',
+    async (request, reply) => {
+      const wanted = request.query.events ? new Set(request.query.events.split(',')) : undefined;
+      const ids = request.query.execution_ids ? new Set(request.query.execution_ids.split(',')) : undefined;
+      const send = openSse(reply);
+      const offs = STREAM_EVENTS.filter(([, name]) => !wanted || wanted.has(name)).map(([event, name]) =>
+        engine.events.on(event, (payload) => {
+          const id =
+            (payload as { id?: string; execution_id?: string }).execution_id ??
+            (payload as { id?: string }).id;
+          if (ids && (!id || !ids.has(id))) return;
+          send(name, payload);
+        }),
+      );
+      const keepAlive = setInterval(() => reply.raw.write(': keep-alive\n\n'), 15_000);
+      request.raw.on('close', () => {
+        clearInterval(keepAlive);
+        for (const off of offs) off();
+      });
+    },
+  );
 
   /** Live output of one execution: stored chunks first, then new ones, ending when the execution completes. */
   app.get<{ Params: { id: string } }>('/stream/v1/executions/:id/output', async (request, reply) => {

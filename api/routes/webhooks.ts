@@ -15,7 +15,9 @@ const SENSITIVE_HEADERS = new Set([
 ]);
 
 function storedHeaders(headers: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(headers).filter(([name]) => !SENSITIVE_HEADERS.has(name.toLowerCase())));
+  return Object.fromEntries(
+    Object.entries(headers).filter(([name]) => !SENSITIVE_HEADERS.has(name.toLowerCase())),
+  );
 }
 
 function pathValue(root: unknown, dotted: string): unknown {
@@ -45,7 +47,9 @@ export async function registerWebhookRoutes(
     const url = (request.params as Record<string, string>)['*'];
     const isGeneric = url === 'st2';
     if (!isGeneric && !engine.webhookKnown(url))
-      return reply.code(404).send({ faultstring: `webhook "${url}" is not registered (no rule listens to it)` });
+      return reply
+        .code(404)
+        .send({ faultstring: `webhook "${url}" is not registered (no rule listens to it)` });
 
     const hook = engine.config.webhooks[url];
     const raw = (request.body as Buffer | undefined) ?? Buffer.alloc(0);
@@ -59,7 +63,8 @@ export async function registerWebhookRoutes(
         raw,
         replay,
       );
-      if (!check.ok) return reply.code(check.status).send({ faultstring: `webhook signature rejected: ${check.reason}` });
+      if (!check.ok)
+        return reply.code(check.status).send({ faultstring: `webhook signature rejected: ${check.reason}` });
       authorized = true;
       actor = `hmac:${url}`;
     }
@@ -87,7 +92,8 @@ export async function registerWebhookRoutes(
       return reply.code(400).send({ faultstring: 'the request body must be a JSON object or array' });
 
     const idempotencyHeader = request.headers['idempotency-key'];
-    let dedupeKey = typeof idempotencyHeader === 'string' && idempotencyHeader ? idempotencyHeader : undefined;
+    let dedupeKey =
+      typeof idempotencyHeader === 'string' && idempotencyHeader ? idempotencyHeader : undefined;
     if (!dedupeKey && hook?.idempotency_path) {
       const value = pathValue({ body }, hook.idempotency_path);
       if (value !== undefined && value !== null) dedupeKey = String(value);
@@ -102,7 +108,10 @@ export async function registerWebhookRoutes(
         return reply.code(400).send({ faultstring: 'body field "trigger" is required: a trigger type ref' });
       if (!engine.triggerTypes().some((t) => t.ref === generic.trigger))
         return reply.code(404).send({ faultstring: `trigger type "${generic.trigger}" is not registered` });
-      if (generic.payload !== undefined && (typeof generic.payload !== 'object' || generic.payload === null || Array.isArray(generic.payload)))
+      if (
+        generic.payload !== undefined &&
+        (typeof generic.payload !== 'object' || generic.payload === null || Array.isArray(generic.payload))
+      )
         return reply.code(400).send({ faultstring: 'body field "payload" must be an object' });
       trigger = generic.trigger;
       payload = (generic.payload as Record<string, unknown>) ?? {};

@@ -12,12 +12,19 @@ export function registerApiKeyCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (options: { user: string; name?: string; json?: boolean }) => {
       await withClient(program.opts(), async (client) => {
-        const created = await client.request<{ id: string; key: string; user: string }>('POST', '/api/v1/apikeys', {
-          user: options.user,
-          name: options.name,
-        });
+        const created = await client.request<{ id: string; key: string; user: string }>(
+          'POST',
+          '/api/v1/apikeys',
+          {
+            user: options.user,
+            name: options.name,
+          },
+        );
         if (options.json) printJson(created);
-        else process.stdout.write(`${created.key}\n(id ${created.id}, user ${created.user}; this key is not shown again)\n`);
+        else
+          process.stdout.write(
+            `${created.key}\n(id ${created.id}, user ${created.user}; this key is not shown again)\n`,
+          );
       });
     });
   apikey

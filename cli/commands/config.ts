@@ -6,7 +6,9 @@ export function registerConfigCommands(program: Command): void {
   const config = program.command('config').description('Configuration');
   config
     .command('check')
-    .description('Print the effective configuration (secrets masked); exit 1 naming the key when it is invalid')
+    .description(
+      'Print the effective configuration (secrets masked); exit 1 naming the key when it is invalid',
+    )
     .option('--json', 'print JSON')
     .action((options: { json?: boolean }) => {
       const global = program.opts<{ config?: string }>();

@@ -42,14 +42,14 @@ export function registerContentCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
       await withClient(program.opts(), async (client) => {
-        const result = await client.request<{ packs: string[]; problems: Array<{ severity: string; file: string; path?: string; message: string }> }>(
-          'POST',
-          '/api/v1/packs/register',
-          {},
-        );
+        const result = await client.request<{
+          packs: string[];
+          problems: Array<{ severity: string; file: string; path?: string; message: string }>;
+        }>('POST', '/api/v1/packs/register', {});
         if (options.json) return printJson(result);
         process.stdout.write(`registered ${result.packs.length} packs: ${result.packs.join(', ')}\n`);
-        for (const p of result.problems) process.stdout.write(`${p.severity}: ${p.file}${p.path ? ` ${p.path}` : ''}: ${p.message}\n`);
+        for (const p of result.problems)
+          process.stdout.write(`${p.severity}: ${p.file}${p.path ? ` ${p.path}` : ''}: ${p.message}\n`);
       });
     });
 
@@ -71,7 +71,10 @@ export function registerContentCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (ref: string, options: { json?: boolean }) => {
       await withClient(program.opts(), async (client) => {
-        const found = await client.request<Record<string, unknown>>('GET', `/api/v1/actions/${encodeURIComponent(ref)}`);
+        const found = await client.request<Record<string, unknown>>(
+          'GET',
+          `/api/v1/actions/${encodeURIComponent(ref)}`,
+        );
         if (options.json) printJson(found);
         else {
           printTable([found], ['ref', 'runner_type', 'entry_point', 'description']);
@@ -97,7 +100,11 @@ export function registerContentCommands(program: Command): void {
         if (options.json) printJson(rules);
         else
           printTable(
-            rules.map((r) => ({ ...r, trigger: (r.trigger as { type: string }).type, action: (r.action as { ref: string }).ref })),
+            rules.map((r) => ({
+              ...r,
+              trigger: (r.trigger as { type: string }).type,
+              action: (r.action as { ref: string }).ref,
+            })),
             ['ref', 'enabled', 'trigger', 'action', 'description'],
           );
       });
@@ -125,14 +132,19 @@ export function registerContentCommands(program: Command): void {
   }
   rule
     .command('test')
-    .description('Why did (or didn’t) my rule fire? Evaluate a rule against a trigger instance, criterion by criterion')
+    .description(
+      'Why did (or didn’t) my rule fire? Evaluate a rule against a trigger instance, criterion by criterion',
+    )
     .requiredOption('--rule <file>', 'rule YAML file')
     .requiredOption('--trigger-instance <file>', 'JSON file: {"trigger": "<type ref>", "payload": {...}}')
     .option('--json', 'print {"matched", "criteria"}')
     .action((options: { rule: string; triggerInstance: string; json?: boolean }) => {
       let result: ReturnType<typeof testRule>;
       try {
-        result = testRule(readStructured(options.rule) as Record<string, unknown>, readStructured(options.triggerInstance));
+        result = testRule(
+          readStructured(options.rule) as Record<string, unknown>,
+          readStructured(options.triggerInstance),
+        );
       } catch (err) {
         process.stderr.write(`error: ${(err as Error).message}\n`);
         process.exitCode = 2;
@@ -155,8 +167,14 @@ export function registerContentCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (options: { rule?: string; limit: string; json?: boolean }) => {
       await withClient(program.opts(), async (client) => {
-        const q = new URLSearchParams({ limit: options.limit, ...(options.rule ? { rule: options.rule } : {}) });
-        const rows = await client.request<Array<Record<string, unknown>>>('GET', `/api/v1/ruleenforcements?${q}`);
+        const q = new URLSearchParams({
+          limit: options.limit,
+          ...(options.rule ? { rule: options.rule } : {}),
+        });
+        const rows = await client.request<Array<Record<string, unknown>>>(
+          'GET',
+          `/api/v1/ruleenforcements?${q}`,
+        );
         if (options.json) printJson(rows);
         else
           printTable(
@@ -192,7 +210,10 @@ export function registerContentCommands(program: Command): void {
         const q = new URLSearchParams({ limit: options.limit });
         if (options.trigger) q.set('trigger', options.trigger);
         if (options.status) q.set('status', options.status);
-        const rows = await client.request<Array<Record<string, unknown>>>('GET', `/api/v1/triggerinstances?${q}`);
+        const rows = await client.request<Array<Record<string, unknown>>>(
+          'GET',
+          `/api/v1/triggerinstances?${q}`,
+        );
         if (options.json) printJson(rows);
         else printTable(rows, ['id', 'trigger', 'status', 'occurrence_time']);
       });

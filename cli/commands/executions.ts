@@ -17,7 +17,9 @@ async function follow(client: ApiClient, id: string, live: boolean): Promise<Exe
     }
     return event === 'EOF';
   });
-  return final ?? (await client.request<ExecutionRecord>('GET', `/api/v1/executions/${encodeURIComponent(id)}`));
+  return (
+    final ?? (await client.request<ExecutionRecord>('GET', `/api/v1/executions/${encodeURIComponent(id)}`))
+  );
 }
 
 function summary(record: ExecutionRecord): string {
@@ -37,7 +39,10 @@ export function registerExecutionCommands(program: Command): void {
     .action(async (ref: string, params: string[], options: { json?: boolean; async?: boolean }) => {
       const parameters = parseKeyValues(params);
       await withClient(program.opts(), async (client) => {
-        const created = await client.request<ExecutionRecord>('POST', '/api/v1/executions', { action: ref, parameters });
+        const created = await client.request<ExecutionRecord>('POST', '/api/v1/executions', {
+          action: ref,
+          parameters,
+        });
         if (options.async) {
           if (options.json) printJson(created);
           else process.stdout.write(`${created.id}\n`);
@@ -81,8 +86,14 @@ export function registerExecutionCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (id: string, options: { json?: boolean }) => {
       await withClient(program.opts(), async (client) => {
-        const record = await client.request<ExecutionRecord>('GET', `/api/v1/executions/${encodeURIComponent(id)}`);
-        const children = await client.request<ExecutionRecord[]>('GET', `/api/v1/executions/${encodeURIComponent(id)}/children`);
+        const record = await client.request<ExecutionRecord>(
+          'GET',
+          `/api/v1/executions/${encodeURIComponent(id)}`,
+        );
+        const children = await client.request<ExecutionRecord[]>(
+          'GET',
+          `/api/v1/executions/${encodeURIComponent(id)}/children`,
+        );
         if (options.json) return printJson({ ...record, children: children.map((c) => c.id) });
         process.stdout.write(`${summary(record)}\n`);
         printJson({ parameters: record.parameters, context: record.context, result: record.result ?? null });
@@ -123,21 +134,33 @@ export function registerExecutionCommands(program: Command): void {
   }
   execution
     .command('re-run <id> [params...]')
-    .description('Run an execution again (same parameters unless overridden; workflows: --tasks to rerun from)')
+    .description(
+      'Run an execution again (same parameters unless overridden; workflows: --tasks to rerun from)',
+    )
     .option('--tasks <tasks>', 'workflow tasks to rerun (comma list)')
     .option('--reset-items', 'with-items tasks: rerun every item, not only failed ones')
     .option('--json', 'print the new execution record')
-    .action(async (id: string, params: string[], options: { tasks?: string; resetItems?: boolean; json?: boolean }) => {
-      await withClient(program.opts(), async (client) => {
-        const record = await client.request<ExecutionRecord>('POST', `/api/v1/executions/${encodeURIComponent(id)}/re_run`, {
-          parameters: parseKeyValues(params),
-          tasks: options.tasks?.split(',').map((t) => t.trim()),
-          reset_items: options.resetItems === true,
+    .action(
+      async (
+        id: string,
+        params: string[],
+        options: { tasks?: string; resetItems?: boolean; json?: boolean },
+      ) => {
+        await withClient(program.opts(), async (client) => {
+          const record = await client.request<ExecutionRecord>(
+            'POST',
+            `/api/v1/executions/${encodeURIComponent(id)}/re_run`,
+            {
+              parameters: parseKeyValues(params),
+              tasks: options.tasks?.split(',').map((t) => t.trim()),
+              reset_items: options.resetItems === true,
+            },
+          );
+          if (options.json) printJson(record);
+          else process.stdout.write(`${summary(record)}\n`);
         });
-        if (options.json) printJson(record);
-        else process.stdout.write(`${summary(record)}\n`);
-      });
-    });
+      },
+    );
 
   const inquiry = program.command('inquiry').description('Inquiries (approvals asked by core.ask)');
   inquiry
@@ -188,7 +211,10 @@ export function registerExecutionCommands(program: Command): void {
       await withClient(program.opts(), async (client) => {
         const removed = await client.request<Record<string, number>>('POST', '/api/v1/gc', {});
         if (options.json) printJson(removed);
-        else process.stdout.write(`removed ${removed.executions} executions, ${removed.triggerInstances} trigger instances, ${removed.output} output chunks\n`);
+        else
+          process.stdout.write(
+            `removed ${removed.executions} executions, ${removed.triggerInstances} trigger instances, ${removed.output} output chunks\n`,
+          );
       });
     });
 }

@@ -16,18 +16,31 @@ export function registerStartCommand(program: Command): void {
       const logger = createLogger({ level: String(loaded.values['log.level']) });
       for (const warning of loaded.warnings) logger.warn(warning);
       const config = loaded.engine;
-      const lock = acquireDataDir(config.dataDir, { role: 'server', host: config.http.host, port: config.http.port });
+      const lock = acquireDataDir(config.dataDir, {
+        role: 'server',
+        host: config.http.host,
+        port: config.http.port,
+      });
       let stopping = false;
       try {
         const engine = await createEngine(config, { logger, role: 'server' });
         const adminToken = writeAdminToken(config.dataDir);
-        const app = await createApiServer({ engine, logger, adminToken, apiPlugins: extraApiPlugins(engine) });
+        const app = await createApiServer({
+          engine,
+          logger,
+          adminToken,
+          apiPlugins: extraApiPlugins(engine),
+        });
         await engine.start();
         await app.listen({ host: config.http.host, port: config.http.port });
         const address = app.server.address() as { port: number };
         lock.update({ host: config.http.host, port: address.port });
         logger.info(
-          { data_dir: config.dataDir, url: `http://${config.http.host}:${address.port}`, packs: engine.packs().length },
+          {
+            data_dir: config.dataDir,
+            url: `http://${config.http.host}:${address.port}`,
+            packs: engine.packs().length,
+          },
           'squall is running',
         );
         const stop = async (signal: string) => {

@@ -29,7 +29,10 @@ describe('loadConfig', () => {
 
   it('accepts SQUALL_PORT, SQUALL_DATA_DIR and platform names like SLACK_BOT_TOKEN', () => {
     const cwd = dir();
-    const loaded = loadConfig({ env: { SQUALL_PORT: '9999', SQUALL_DATA_DIR: '/tmp/x-data', SLACK_BOT_TOKEN: 'xoxb-1' }, cwd });
+    const loaded = loadConfig({
+      env: { SQUALL_PORT: '9999', SQUALL_DATA_DIR: '/tmp/x-data', SLACK_BOT_TOKEN: 'xoxb-1' },
+      cwd,
+    });
     expect(loaded.engine.http.port).toBe(9999);
     expect(loaded.engine.dataDir).toBe('/tmp/x-data');
     expect(loaded.values['slack.bot_token']).toBe('xoxb-1');

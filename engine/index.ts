@@ -1,0 +1,449 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { Ajv } from 'ajv';
+import { AuditLog } from './audit/audit-log.ts';
+import type { Principal } from './auth/principal.ts';
+import { Rbac } from './auth/rbac.ts';
+import type { EngineConfig } from './config/engine-config.ts';
+import { SecretBox } from './crypto/secret-box.ts';
+import { type Engine, EngineRequestError, type PackReloadResult } from './engine.ts';
+import { EventBus } from './events/event-bus.ts';
+import { ExecutionService } from './executions/execution-service.ts';
+import type { Logger } from './log/logger.ts';
+import type { ActionDefinition, ExecutionRecord, InquiryRecord, RuleDefinition } from './model/index.ts';
+import { isCompleted } from './model/index.ts';
+import { loadRegistry } from './packs/discover.ts';
+import type { Registry } from './packs/registry.ts';
+import { enforceRules } from './rules/enforcer.ts';
+import { RuleEngine } from './rules/rule-engine.ts';
+import { createBuiltinRunners, type InquiryRequest } from './runners/index.ts';
+import type { ExecutionRequest, RunnerContext } from './runners/runner.ts';
+import { SqliteStore } from './store/sqlite-store.ts';
+import { TimerScheduler } from './triggers/timers/timer-scheduler.ts';
+import { TriggerDispatcher } from './triggers/trigger-dispatcher.ts';
+
+export type { Engine } from './engine.ts';
+export { EngineRequestError } from './engine.ts';
+
+export interface CreateEngineOptions {
+  logger: Logger;
+  /** `server` runs timers (and later sensors); `cli` is an in-process CLI command on the data dir. */
+  role: 'server' | 'cli';
+}
+
+const RULE_OVERRIDES_META = 'rule_overrides';
+const TIMER_TRIGGERS = new Set(['core.st2.IntervalTimer', 'core.st2.DateTimer', 'core.st2.CronTimer']);
+const INQUIRY_SWEEP_MS = 30_000;
+
+/** Wires the engine: store, registry, rules, executions, runners, triggers. The one facade outside code uses. */
+export async function createEngine(config: EngineConfig, options: CreateEngineOptions): Promise<Engine> {
+  const { logger } = options;
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  mkdirSync(path.join(config.dataDir, 'packs'), { recursive: true });
+  const store = new SqliteStore({ filename: path.join(config.dataDir, 'squall.db') });
+  const secretBox = SecretBox.fromKeyFile(config.crypto.keyPath);
+  const events = new EventBus();
+  const rbac = new Rbac(config.rbac);
+  const audit = config.audit.path
+    ? new AuditLog({ path: config.audit.path, maxBytes: config.audit.maxBytes, keep: config.audit.keep })
+    : undefined;
+
+  const loadContent = (): Registry => {
+    const overrides = JSON.parse(store.getMeta(RULE_OVERRIDES_META) ?? '{}') as Record<string, boolean>;
+    const registry = loadRegistry({
+      builtinDir: config.packs.builtinDir,
+      paths: config.packs.paths,
+      ruleOverrides: overrides,
+    });
+    // Built-in packs carry st2 content Squall knows it cannot run (python, winrm): that is not news at every start.
+    const builtinPacks = new Set(
+      [...registry.packs.values()].filter((p) => p.builtin).map((p) => p.metadata.ref),
+    );
+    for (const problem of registry.problems)
+      logger[
+        problem.severity === 'error'
+          ? 'error'
+          : options.role === 'cli' || builtinPacks.has(problem.pack ?? '')
+            ? 'debug'
+            : 'warn'
+      ]({ pack: problem.pack, file: problem.file, field: problem.path }, `pack problem: ${problem.message}`);
+    return registry;
+  };
+  let registry = loadContent();
+  const effectiveRules = (): Array<RuleDefinition & { enabled: boolean }> =>
+    registry.listRules().map((rule) => ({ ...rule, enabled: registry.isRuleEnabled(rule.ref) }));
+  const ruleEngine = new RuleEngine(effectiveRules());
+  const listenedTriggers = (): Set<string> =>
+    new Set(
+      effectiveRules()
+        .filter((r) => r.enabled)
+        .map((r) => r.trigger.type),
+    );
+  let listened = listenedTriggers();
+
+  const ajv = new Ajv({ allErrors: false, strict: false });
+  const createInquiry = async (ctx: RunnerContext, request: InquiryRequest): Promise<void> => {
+    const now = new Date();
+    const inquiry: InquiryRecord = {
+      id: ctx.executionId,
+      execution_id: ctx.executionId,
+      parent_execution_id: ctx.context.parent?.execution_id,
+      status: 'pending',
+      schema: request.schema,
+      route: request.route,
+      users: request.users,
+      roles: request.roles,
+      ttl_minutes: request.ttl,
+      requester: ctx.context.api_user ?? ctx.context.user,
+      exclude_requester: ctx.parameters.exclude_requester === true,
+      created_at: now.toISOString(),
+      expires_at: request.ttl > 0 ? new Date(now.getTime() + request.ttl * 60_000).toISOString() : undefined,
+    };
+    store.upsertInquiry(inquiry);
+    events.emit('inquiry__create', inquiry);
+    if (listened.has('core.st2.generic.inquiry'))
+      dispatcher.dispatch('core.st2.generic.inquiry', { id: inquiry.id, route: inquiry.route });
+  };
+
+  const runners = createBuiltinRunners({
+    httpAllowHosts: config.runners.http.allowHosts,
+    onInquiry: createInquiry,
+    apiUrl: `${config.http.publicUrl}/api/v1`,
+  });
+
+  const executions = new ExecutionService({
+    store,
+    events,
+    getAction: (ref) => registry.getAction(ref),
+    runners,
+    policies: () => registry.listPolicies(),
+    secretBox,
+    config,
+    logger,
+    audit,
+  });
+
+  const requestExecution = (request: ExecutionRequest): Promise<ExecutionRecord> => {
+    // A rule enforcement requests its execution once, even if the trigger instance is processed again after a crash.
+    const dedupeKey =
+      request.dedupeKey ??
+      (request.context.rule && request.context.trigger_instance
+        ? `rule:${request.context.rule.ref}:ti:${request.context.trigger_instance.id}`
+        : undefined);
+    return executions.request({ ...request, dedupeKey });
+  };
+
+  const dispatcher: TriggerDispatcher = new TriggerDispatcher({
+    store,
+    events,
+    logger,
+    process: async (instance) => {
+      const enforcements = await enforceRules(instance, {
+        engine: ruleEngine,
+        getAction: (ref) => registry.getAction(ref),
+        store,
+        requestExecution,
+        newId: randomUUID,
+      });
+      for (const e of enforcements) {
+        audit?.record({
+          kind: 'rule_enforcement',
+          actor: 'system',
+          execution_id: e.execution_id,
+          rule: e.rule.ref,
+          trigger_instance_id: instance.id,
+          status: e.status,
+          failure_reason: e.failure_reason,
+        });
+        if (e.status === 'failed')
+          logger.warn(
+            { rule: e.rule.ref, trigger_instance_id: instance.id },
+            `rule enforcement failed: ${e.failure_reason}`,
+          );
+      }
+    },
+  });
+
+  // st2's generic triggers, fired only when some enabled rule listens (they would otherwise double every write).
+  executions.onCompleted((record) => {
+    const action = registry.getAction(record.action);
+    if (listened.has('core.st2.generic.actiontrigger')) {
+      dispatcher.dispatch('core.st2.generic.actiontrigger', {
+        execution_id: record.id,
+        status: record.status,
+        start_timestamp: record.start_timestamp,
+        action_name: action?.name ?? record.action.split('.').slice(1).join('.'),
+        action_ref: record.action,
+        runner_ref: record.runner,
+        parameters: record.parameters,
+        result: record.result ?? null,
+      });
+    }
+    if (listened.has('core.st2.generic.notifytrigger') && action?.notify) {
+      const sub =
+        record.status === 'succeeded'
+          ? action.notify.on_success
+          : isCompleted(record.status)
+            ? action.notify.on_failure
+            : undefined;
+      for (const spec of [action.notify.on_complete, sub]) {
+        if (!spec) continue;
+        for (const route of spec.routes ?? spec.channels ?? []) {
+          dispatcher.dispatch('core.st2.generic.notifytrigger', {
+            execution_id: record.id,
+            status: record.status,
+            start_timestamp: record.start_timestamp,
+            end_timestamp: record.end_timestamp,
+            action_ref: record.action,
+            runner_ref: record.runner,
+            channel: route,
+            route,
+            message: spec.message ?? null,
+            data: spec.data ?? {},
+          });
+        }
+      }
+    }
+  });
+
+  const timers =
+    options.role === 'server'
+      ? new TimerScheduler({
+          logger,
+          fire: (triggerRef, parameters, payload) => {
+            dispatcher.dispatch(triggerRef, payload as unknown as Record<string, unknown>, { parameters });
+          },
+        })
+      : undefined;
+  const scheduleTimers = () => {
+    const problems = timers?.update(effectiveRules().filter((r) => TIMER_TRIGGERS.has(r.trigger.type))) ?? [];
+    for (const p of problems)
+      logger.warn({ rule: p.rule, field: p.field }, `timer rule not scheduled: ${p.message}`);
+  };
+
+  const applyContent = () => {
+    ruleEngine.setRules(effectiveRules());
+    listened = listenedTriggers();
+    scheduleTimers();
+  };
+
+  let started = false;
+  let sweep: NodeJS.Timeout | undefined;
+
+  const expireInquiries = async () => {
+    const now = Date.now();
+    for (const inquiry of store.listInquiries({ status: 'pending', limit: 10_000 })) {
+      if (!inquiry.expires_at || Date.parse(inquiry.expires_at) > now) continue;
+      store.upsertInquiry({ ...inquiry, status: 'timeout' });
+      events.emit('inquiry__update', { ...inquiry, status: 'timeout' });
+      await executions
+        .complete(inquiry.execution_id, 'timeout', { error: 'the inquiry expired before anyone answered' })
+        .catch((err) =>
+          logger.warn(
+            { err, execution_id: inquiry.execution_id },
+            'could not time out the inquiry execution',
+          ),
+        );
+    }
+  };
+
+  const requireRunPermission = (principal: Principal, action: ActionDefinition) => {
+    if (!rbac.can(principal, 'run', action.ref))
+      throw new EngineRequestError(`user "${principal.user}" may not run action "${action.ref}"`, 403);
+  };
+
+  const engine: Engine = {
+    config,
+    logger,
+    events,
+    store,
+    rbac,
+    packs: () => [...registry.packs.values()],
+    packProblems: () => registry.problems,
+    actions: () => registry.listActions(),
+    getAction: (ref) => registry.getAction(ref),
+    rules: effectiveRules,
+    getRule: (ref) => effectiveRules().find((r) => r.ref === ref),
+    setRuleEnabled(ref, enabled) {
+      registry.setRuleEnabled(ref, enabled);
+      store.setMeta(RULE_OVERRIDES_META, JSON.stringify(Object.fromEntries(registry.ruleOverrides)));
+      applyContent();
+    },
+    aliases: () => registry.listAliases(),
+    sensors: () => registry.listSensors(),
+    triggerTypes: () => registry.listTriggerTypes(),
+    async reloadPacks(): Promise<PackReloadResult> {
+      registry = loadContent();
+      applyContent();
+      const packs = [...registry.packs.keys()];
+      events.emit('packs__reload', { packs });
+      return { packs, problems: registry.problems };
+    },
+
+    async run(request, principal) {
+      const action = registry.getAction(request.action);
+      if (!action) throw new EngineRequestError(`action "${request.action}" not found`, 404);
+      requireRunPermission(principal, action);
+      const context = { ...request.context, user: request.context.user ?? principal.user };
+      if (principal.user !== context.user && !principal.isAdmin)
+        throw new EngineRequestError(
+          `user "${principal.user}" may not run actions as "${context.user}"`,
+          403,
+        );
+      return requestExecution({ ...request, context });
+    },
+    getExecution: (id, opts) => executions.get(id, opts),
+    listExecutions: (query) => executions.list(query),
+    countExecutions: (query) => store.countExecutions(query),
+    executionOutput: (id, afterSeq) => executions.output(id, afterSeq),
+    async cancelExecution(id, principal) {
+      const record = executions.get(id);
+      if (!record) throw new EngineRequestError(`execution "${id}" not found`, 404);
+      if (!rbac.can(principal, 'run', record.action) && principal.user !== record.context.user)
+        throw new EngineRequestError(`user "${principal.user}" may not cancel execution "${id}"`, 403);
+      return executions.cancel(id);
+    },
+    async pauseExecution(id, principal) {
+      const record = executions.get(id);
+      if (!record) throw new EngineRequestError(`execution "${id}" not found`, 404);
+      if (!rbac.can(principal, 'run', record.action))
+        throw new EngineRequestError(`user "${principal.user}" may not pause "${id}"`, 403);
+      return executions.pause(id);
+    },
+    async resumeExecution(id, principal) {
+      const record = executions.get(id);
+      if (!record) throw new EngineRequestError(`execution "${id}" not found`, 404);
+      if (!rbac.can(principal, 'run', record.action))
+        throw new EngineRequestError(`user "${principal.user}" may not resume "${id}"`, 403);
+      return executions.resume(id);
+    },
+    async reRunExecution(id, principal, opts = {}) {
+      const record = executions.get(id);
+      if (!record) throw new EngineRequestError(`execution "${id}" not found`, 404);
+      const action = registry.getAction(record.action);
+      if (!action) throw new EngineRequestError(`action "${record.action}" no longer exists`, 404);
+      requireRunPermission(principal, action);
+      const parameters = opts.parameters && Object.keys(opts.parameters).length ? opts.parameters : undefined;
+      return executions.reRun(id, {
+        parameters,
+        untrustedParameters: parameters ? Object.keys(parameters) : undefined,
+        context: {
+          user: principal.user,
+          re_run: {
+            ref: id,
+            ...(opts.tasks ? { tasks: opts.tasks } : {}),
+            ...(opts.resetItems ? { reset_items: true } : {}),
+          },
+        },
+      });
+    },
+    waitForExecution: (id) => executions.waitFor(id),
+
+    dispatchTrigger: (trigger, payload, opts) => dispatcher.dispatch(trigger, payload, opts),
+    webhookKnown(url) {
+      if (url in config.webhooks) return true;
+      return effectiveRules().some(
+        (r) =>
+          r.enabled &&
+          r.trigger.type === 'core.st2.webhook' &&
+          String(r.trigger.parameters?.url ?? '').replace(/^\/+/, '') === url,
+      );
+    },
+    listTriggerInstances: (query) =>
+      store.listTriggerInstances(query as Parameters<typeof store.listTriggerInstances>[0]),
+    listRuleEnforcements: (query) => store.listRuleEnforcements(query),
+
+    listInquiries: (query) => store.listInquiries(query),
+    getInquiry: (id) => store.getInquiry(id),
+    async respondInquiry(id, response, principal) {
+      const inquiry = store.getInquiry(id);
+      if (!inquiry) throw new EngineRequestError(`inquiry "${id}" not found`, 404);
+      if (inquiry.status !== 'pending')
+        throw new EngineRequestError(
+          `inquiry "${id}" is ${inquiry.status}: it was already answered or expired`,
+          409,
+        );
+      if (!rbac.can(principal, 'respond'))
+        throw new EngineRequestError(`user "${principal.user}" may not answer inquiries`, 403);
+      const allowedByList =
+        (!inquiry.users.length && !inquiry.roles.length) ||
+        inquiry.users.includes(principal.user) ||
+        inquiry.roles.some((r) => principal.roles.includes(r)) ||
+        principal.isAdmin;
+      if (!allowedByList)
+        throw new EngineRequestError(
+          `user "${principal.user}" is not among those who may answer inquiry "${id}"`,
+          403,
+        );
+      if (inquiry.exclude_requester && inquiry.requester === principal.user)
+        throw new EngineRequestError(
+          `user "${principal.user}" asked for this approval and may not answer it`,
+          403,
+        );
+      const validate = ajv.compile(inquiry.schema);
+      if (!validate(response))
+        throw new EngineRequestError(
+          `the response does not match the inquiry's schema: ${ajv.errorsText(validate.errors)}`,
+        );
+      if (!store.respondInquiry(id, response, principal.user))
+        throw new EngineRequestError(`inquiry "${id}" was already answered`, 409);
+      const answered = store.getInquiry(id)!;
+      audit?.record({
+        kind: 'inquiry_response',
+        actor: principal.user,
+        execution_id: inquiry.execution_id,
+        inquiry_id: id,
+      });
+      events.emit('inquiry__update', answered);
+      await executions.complete(inquiry.execution_id, 'succeeded', { response });
+      return answered;
+    },
+
+    async start() {
+      if (started) return;
+      started = true;
+      const recovered = await executions.recover();
+      const pending = dispatcher.processPending();
+      if (recovered.requeued || recovered.rerun || recovered.abandoned || recovered.delegated || pending)
+        logger.info(
+          { ...recovered, pending_trigger_instances: pending },
+          'recovered state from the previous run',
+        );
+      if (options.role === 'server') {
+        scheduleTimers();
+        await expireInquiries();
+        sweep = setInterval(() => void expireInquiries(), INQUIRY_SWEEP_MS);
+        sweep.unref();
+      }
+    },
+    readiness() {
+      const checks = { packs_loaded: registry.packs.size > 0, store_open: true, started };
+      return { ready: Object.values(checks).every(Boolean), checks };
+    },
+    async drain(graceMs) {
+      timers?.stop();
+      if (sweep) clearInterval(sweep);
+      await dispatcher.idle();
+      await executions.drain(graceMs);
+    },
+    async close() {
+      timers?.stop();
+      if (sweep) clearInterval(sweep);
+      await dispatcher.idle();
+      await executions.drain(config.executions.drainSeconds * 1000);
+      await audit?.close?.();
+      store.close();
+    },
+    gc() {
+      const day = 86_400_000;
+      const now = Date.now();
+      return executions.gc({
+        executionsBefore: new Date(now - config.retention.executionsDays * day),
+        triggerInstancesBefore: new Date(now - config.retention.triggerInstancesDays * day),
+        outputBefore: new Date(now - config.retention.outputDays * day),
+      });
+    },
+  };
+  return engine;
+}
