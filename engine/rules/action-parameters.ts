@@ -9,6 +9,7 @@ import type { ActionDefinition } from '../model/action.ts';
 import type { RuleDefinition } from '../model/rule.ts';
 import type { TriggerInstance } from '../model/trigger.ts';
 import type { St2kv } from './criteria.ts';
+import { FALLBACK, renderFast } from './fast-template.ts';
 import { isPlainObject } from './python-ops.ts';
 
 /** Runners whose `cmd` parameter is a shell command line. */
@@ -75,14 +76,25 @@ export class ParameterRenderError extends Error {
   }
 }
 
-function renderLeaves(value: unknown, data: Record<string, unknown>): unknown {
+/**
+ * renderValue on every string leaf. `quoted` (shell mode) supplies the context whose trigger leaves are
+ * shell-quoted; the simple-template shortcut quotes the looked-up value instead of the whole payload.
+ */
+function renderLeaves(
+  value: unknown,
+  data: Record<string, unknown>,
+  quoted?: () => Record<string, unknown>,
+): unknown {
   if (typeof value === 'string') {
-    return HAS_JINJA.test(value) ? renderValue(value, data, { strictUndefined: true }) : value;
+    if (!HAS_JINJA.test(value)) return value;
+    const fast = renderFast(value, data, quoted ? 'trigger' : undefined);
+    if (fast !== FALLBACK) return fast;
+    return renderValue(value, quoted ? quoted() : data, { strictUndefined: true });
   }
-  if (Array.isArray(value)) return value.map((v) => renderLeaves(v, data));
+  if (Array.isArray(value)) return value.map((v) => renderLeaves(v, data, quoted));
   if (isPlainObject(value)) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = renderLeaves(v, data);
+    for (const [k, v] of Object.entries(value)) out[k] = renderLeaves(v, data, quoted);
     return out;
   }
   return value;
@@ -115,11 +127,15 @@ export function renderRuleActionParameters(
       continue;
     }
     try {
-      const ctx =
+      let quoted: Record<string, unknown> | undefined;
+      const quotedContext =
         shell && p.name === 'cmd' && p.usesTrigger
-          ? { ...data, trigger: shellQuoteLeaves(instance.payload) }
-          : data;
-      out[p.name] = renderLeaves(p.value, ctx);
+          ? () => {
+              quoted ??= { ...data, trigger: shellQuoteLeaves(instance.payload) };
+              return quoted;
+            }
+          : undefined;
+      out[p.name] = renderLeaves(p.value, data, quotedContext);
     } catch (err) {
       throw new ParameterRenderError(p.name, err);
     }

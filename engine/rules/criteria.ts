@@ -6,6 +6,7 @@
  */
 import { renderValue } from '../expressions/index.ts';
 import type { CriterionSpec, RuleDefinition } from '../model/rule.ts';
+import { FALLBACK, renderFast } from './fast-template.ts';
 import { getOperator, type Operator, SEARCH } from './operators.ts';
 import { type CompiledPath, compilePath, findAll, type PayloadLookup } from './payload-lookup.ts';
 import { isPlainObject, pyStr, pyTruthy } from './python-ops.ts';
@@ -120,6 +121,8 @@ function fail(env: EvalEnv, reason: string, err: unknown): void {
 /** Renders a criterion pattern: non-strings pass through, `{{ x }}` keeps x's type (to_complex), else a string. */
 export function renderPattern(c: CompiledCriterion, context: Record<string, unknown>): unknown {
   if (!c.isTemplate) return c.staticPattern;
+  const fast = renderFast(c.pattern as string, context);
+  if (fast !== FALLBACK) return fast;
   return renderValue(c.pattern as string, context, { strictUndefined: true });
 }
 
