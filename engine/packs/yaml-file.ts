@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type ScalarTag, type Tags } from 'yaml';
 
 /** A parsed YAML file that can say on which line a field lives. */
 export interface YamlFile {
@@ -13,6 +13,27 @@ export interface YamlParseError {
   file: string;
   message: string;
   line?: number;
+}
+
+// PyYAML's resolvers differ from the YAML 1.1 spec the `yaml` package follows: y/n are strings (so a
+// parameter named `y` stays `y`), an exponent float needs a dot and a signed exponent, and timestamps are
+// kept as strings here (st2 schemas expect strings; a Date object would not survive JSON anyway).
+const PY_TRUE = /^(?:yes|Yes|YES|true|True|TRUE|on|On|ON)$/;
+const PY_FALSE = /^(?:no|No|NO|false|False|FALSE|off|Off|OFF)$/;
+const PY_FLOAT_EXP = /^[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*[eE][-+][0-9]+$/;
+
+function pyyamlTags(tags: Tags): Tags {
+  return tags
+    .filter((t) => (t as ScalarTag).tag !== 'tag:yaml.org,2002:timestamp')
+    .map((t) => {
+      const tag = t as ScalarTag;
+      if (tag.tag === 'tag:yaml.org,2002:bool' && tag.test) {
+        return { ...tag, test: tag.test.test('true') ? PY_TRUE : PY_FALSE };
+      }
+      if (tag.tag === 'tag:yaml.org,2002:float' && tag.format === 'EXP')
+        return { ...tag, test: PY_FLOAT_EXP };
+      return t;
+    });
 }
 
 /** Splits '/a/b~1c' into ['a', 'b/c'] (JSON Pointer escaping). */
@@ -42,7 +63,13 @@ export function parseYamlText(file: string, text: string): YamlFile | YamlParseE
   const lineCounter = new LineCounter();
   let doc: ReturnType<typeof parseDocument>;
   try {
-    doc = parseDocument(text, { version: '1.1', lineCounter, prettyErrors: false, uniqueKeys: false });
+    doc = parseDocument(text, {
+      version: '1.1',
+      customTags: pyyamlTags,
+      lineCounter,
+      prettyErrors: false,
+      uniqueKeys: false,
+    });
   } catch (err) {
     return { file, message: `invalid YAML: ${(err as Error).message}` };
   }
