@@ -38,6 +38,16 @@ export interface ExecutionServiceDeps {
   packConfig?(pack: string): Record<string, unknown>;
   audit?: AuditLog;
   datastore?: RunnerServices['datastore'];
+  /**
+   * Template context for parameter rendering from the datastore (`{ st2kv, __decrypt_kv }` for `user`, e.g.
+   * engine/datastore's buildSt2kvContext); values it decrypts are reported through `onDecrypted` and redacted.
+   * Without it, `datastore.get` fills a plain `st2kv` object.
+   */
+  kvContext?(
+    templates: string[],
+    user: string,
+    onDecrypted: (value: string) => void,
+  ): Promise<Record<string, unknown>>;
   /** Lease owner written on running records; default `<hostname>:<pid>:<random>`. */
   processId?: string;
   /** After a timeout/cancel, how long a runner that ignores its AbortSignal is waited for. Default 5 s. */
@@ -76,6 +86,7 @@ interface Active {
 
 /** Internal context keys (bookkeeping, not shown as user context by callers that care). */
 const SECRET_PARAMS_KEY = 'secret_parameters';
+const REDACT_KEY = 'redact_values';
 const ASYNC_STATUSES = new Set<ExecutionStatus>([
   'running',
   'pending',
@@ -159,6 +170,11 @@ export class ExecutionService {
 
   /** Validates and renders parameters, records the execution (secrets encrypted) and schedules it. */
   async request(req: ExecutionRequest): Promise<ExecutionRecord> {
+    return this.#request(req, []);
+  }
+
+  /** `keepSecret`: parameter names to keep encrypted/masked besides the schema's (re-runs of derived secrets). */
+  async #request(req: ExecutionRequest, keepSecret: string[]): Promise<ExecutionRecord> {
     if (req.dedupeKey) {
       const existing = this.#findByDedupe(req.dedupeKey);
       if (existing) return this.#view(existing);
@@ -173,15 +189,20 @@ export class ExecutionService {
         400,
       );
     }
-    const { parameters, secretNames } = await resolveParameters({
+    const kvContext = this.#d.kvContext;
+    const { parameters, secretNames, decrypted } = await resolveParameters({
       action,
       runner,
       given: req.parameters,
       untrusted: req.untrustedParameters,
       context: this.#renderContext(action, req),
       kv: this.#d.datastore ? (scope, key) => this.#d.datastore!.get(key, { scope }) : undefined,
+      templateContext: kvContext
+        ? (templates, onDecrypted) => kvContext(templates, req.context.user, onDecrypted)
+        : undefined,
     });
-    return this.#create(action, runner, req, parameters, secretNames);
+    const secrets = keepSecret.length ? new Set([...secretNames, ...keepSecret]) : secretNames;
+    return this.#create(action, runner, req, parameters, secrets, { decrypted });
   }
 
   #renderContext(action: ActionDefinition, req: ExecutionRequest): Record<string, unknown> {
@@ -203,7 +224,7 @@ export class ExecutionService {
     req: ExecutionRequest,
     parameters: Record<string, unknown>,
     secretNames: ReadonlySet<string>,
-    extra: { attempt?: number; notBefore?: string } = {},
+    extra: { attempt?: number; notBefore?: string; decrypted?: string[] } = {},
   ): ExecutionRecord {
     const ts = now();
     const stored: Record<string, unknown> = { ...parameters };
@@ -217,6 +238,8 @@ export class ExecutionService {
     if (req.dedupeKey) context.dedupe_key = req.dedupeKey;
     if (encrypted.length) context[SECRET_PARAMS_KEY] = encrypted;
     else delete context[SECRET_PARAMS_KEY];
+    // Datastore secrets decrypted while rendering: kept (encrypted) so output redaction survives re-runs/recovery.
+    if (extra.decrypted?.length) context[REDACT_KEY] = this.#d.secretBox.encryptJson(extra.decrypted);
     const rec: ExecutionRecord = {
       id: req.id ?? randomUUID(),
       action: action.ref,
@@ -760,12 +783,11 @@ export class ExecutionService {
     delete context[SECRET_PARAMS_KEY];
     delete context.retry;
     delete context.recovery;
-    return this.request({
-      action: rec.action,
-      parameters: given,
-      context,
-      untrustedParameters: [...untrusted],
-    });
+    const keepSecret = this.#secretNames(rec).filter((n) => n in given && !(n in overrides));
+    return this.#request(
+      { action: rec.action, parameters: given, context, untrustedParameters: [...untrusted] },
+      keepSecret,
+    );
   }
 
   // ---------------------------------------------------------------- reads
@@ -959,6 +981,11 @@ export class ExecutionService {
   #redactorFor(rec: ExecutionRecord, parameters: Record<string, unknown>): Redactor {
     const redactor = new Redactor();
     for (const name of this.#secretNames(rec)) redactor.add(parameters[name]);
+    const extra = rec.context?.[REDACT_KEY];
+    if (SecretBox.isCiphertext(extra)) {
+      const values = this.#d.secretBox.decryptJson(extra);
+      if (Array.isArray(values)) for (const v of values) redactor.add(v);
+    }
     return redactor;
   }
 

@@ -40,11 +40,22 @@ export interface ResolveInput {
   context?: Record<string, unknown>;
   /** Datastore read for `st2kv.system.x` / `st2kv.user.x` references (values as stored: encrypted stay so). */
   kv?: KvLookup;
+  /**
+   * Extra template context for the templates about to render (e.g. the datastore's `{ st2kv, __decrypt_kv }`
+   * snapshot); takes precedence over `kv`. Every value it decrypts must be reported through `onDecrypted`.
+   */
+  templateContext?: (
+    templates: string[],
+    onDecrypted: (value: string) => void,
+  ) => Promise<Record<string, unknown>>;
 }
 
 export interface ResolvedParameters {
   parameters: Record<string, unknown>;
+  /** Schema secrets, plus any parameter whose rendered value contains a decrypted datastore value. */
   secretNames: ReadonlySet<string>;
+  /** Datastore values decrypted while rendering (to redact from output). */
+  decrypted: string[];
 }
 
 interface Compiled {
@@ -243,7 +254,7 @@ function renderLeaves(value: unknown, data: Record<string, unknown>, name: strin
   if (typeof value === 'string') {
     if (!hasJinja(value)) return value;
     try {
-      return renderValue(value, { data });
+      return renderValue(value, data);
     } catch (error) {
       throw new ParameterError(
         `parameter "${name}": template ${JSON.stringify(value)} failed: ${(error as Error).message}`,
@@ -327,13 +338,18 @@ export async function resolveParameters(input: ResolveInput): Promise<ResolvedPa
   }
 
   const values = new Map<string, unknown>();
+  const decrypted: string[] = [];
   for (const [name, value] of raw)
     if (!deps.has(name)) values.set(name, castValue(name, schema[name], value));
 
   if (deps.size > 0) {
     const baseData: Record<string, unknown> = { ...(input.context ?? {}) };
-    const st2kv = await loadKv(allTemplates, input.kv);
-    if (st2kv) baseData.st2kv = st2kv;
+    if (input.templateContext) {
+      Object.assign(baseData, await input.templateContext(allTemplates, (v) => decrypted.push(v)));
+    } else {
+      const st2kv = await loadKv(allTemplates, input.kv);
+      if (st2kv) baseData.st2kv = st2kv;
+    }
     // Values derived from untrusted ones are untrusted too (quoted in a shell cmd).
     const tainted = new Set(untrusted);
     const state = new Map<string, 'visiting' | 'done'>();
@@ -378,5 +394,15 @@ export async function resolveParameters(input: ResolveInput): Promise<ResolvedPa
     }
     parameters[name] = value;
   }
-  return { parameters, secretNames: compiled.secretNames };
+  let secretNames = compiled.secretNames;
+  if (decrypted.length) {
+    // A template that decrypted a datastore secret makes that parameter secret (encrypted at rest, masked).
+    const extra = new Set(secretNames);
+    for (const [name, value] of Object.entries(parameters)) {
+      const text = typeof value === 'string' ? value : JSON.stringify(value);
+      if (decrypted.some((d) => d !== '' && text?.includes(d))) extra.add(name);
+    }
+    secretNames = extra;
+  }
+  return { parameters, secretNames, decrypted };
 }

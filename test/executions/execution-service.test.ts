@@ -23,8 +23,6 @@ import {
   tick,
 } from './harness.ts';
 
-vi.mock('../../engine/expressions/index.ts', () => import('./fake-expressions.ts'));
-
 const CANARY = 'canary-S3cr3t-7f1d';
 
 let h: Harness;
@@ -257,6 +255,51 @@ describe('secrets', () => {
       password: CANARY,
       note: '{{ action_context.user }}',
     });
+  });
+});
+
+describe('datastore secrets in templates', () => {
+  it('treats a parameter rendered from a decrypted datastore value as secret, and redacts the value from output', async () => {
+    const runner = new ScriptedRunner();
+    h.runners.set('scripted', runner);
+    addAction('t.kv', 'scripted', {
+      header: { type: 'string', default: 'Bearer {{ st2kv.system.tok | decrypt_kv }}' },
+    });
+    const KV_SECRET = 'kv-token-5e1f-canary';
+    const seen: string[][] = [];
+    const svc = service({
+      kvContext: async (templates, user, onDecrypted) => {
+        seen.push([user, ...templates]);
+        return {
+          st2kv: { system: { tok: 'v1:opaque' }, user: {} },
+          __decrypt_kv: (v: unknown) => {
+            expect(v).toBe('v1:opaque');
+            onDecrypted(KV_SECRET);
+            return KV_SECRET;
+          },
+        };
+      },
+    });
+    const rec = await svc.request({
+      action: 't.kv',
+      parameters: { mode: 'echo-all' },
+      context: { user: 'alice' },
+    });
+    const done = await svc.waitFor(rec.id);
+    expect(JSON.stringify([done.result, svc.output(rec.id)])).not.toContain(KV_SECRET);
+    expect(svc.output(rec.id)[0]?.data).toContain('"header":"********"');
+    expect(seen).toEqual([['alice', 'Bearer {{ st2kv.system.tok | decrypt_kv }}']]);
+    expect(runner.calls[0]!.parameters.header).toBe(`Bearer ${KV_SECRET}`);
+    expect(svc.get(rec.id)?.parameters.header).toBe('********');
+    expect(h.store.getExecution(rec.id)?.parameters.header).toMatch(/^v1:/);
+    h.store.db.pragma('wal_checkpoint(TRUNCATE)');
+    expect(readFileSync(join(h.dir, 'squall.db')).includes(Buffer.from(KV_SECRET))).toBe(false);
+
+    // A re-run keeps it secret although the schema does not say so.
+    const again = await svc.reRun(rec.id);
+    await svc.waitFor(again.id);
+    expect(runner.calls[1]!.parameters.header).toBe(`Bearer ${KV_SECRET}`);
+    expect(h.store.getExecution(again.id)?.parameters.header).toMatch(/^v1:/);
   });
 });
 

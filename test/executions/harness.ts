@@ -179,6 +179,9 @@ export class ScriptedRunner implements Runner {
         ctx.logger.info({ password_echo: password }, `using ${password}`);
         ctx.output('stdout', 'fetched token-from-kv-XYZ\n');
         return { status: 'succeeded', result: { stdout: `pw=${password}`, token: 'token-from-kv-XYZ' } };
+      case 'echo-all':
+        ctx.output('stdout', `params ${JSON.stringify(ctx.parameters)}\n`);
+        return { status: 'succeeded', result: { params: ctx.parameters } };
       case 'fail':
         return { status: 'failed', result: { error: 'exit 1' } };
       case 'throw':

@@ -1,7 +1,5 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ActionDefinition, ParameterSchema } from '../../engine/model/index.ts';
-
-vi.mock('../../engine/expressions/index.ts', () => import('./fake-expressions.ts'));
 
 const { ParameterError, castValue, mergeParameterSchemas, resolveParameters } = await import(
   '../../engine/executions/parameters.ts'
