@@ -6,9 +6,10 @@
 import nunjucks from 'nunjucks';
 import { st2Functions } from '../functions/index.ts';
 import { isKeywordArgs, makeKwargs } from '../kwargs.ts';
+import { isPlainObject, pyEquals, pyIn, truthy } from '../python-values.ts';
 import { extraFilters, jinjaFilters } from './filters.ts';
 import { type NjNode, njParser, njTransformer } from './nunjucks-internals.ts';
-import { PyCompiler } from './py-compiler.ts';
+import { PyCompiler, validateAst } from './py-compiler.ts';
 import { safeRuntime } from './safe-runtime.ts';
 
 export const env = new nunjucks.Environment([], {
@@ -41,17 +42,50 @@ env.addGlobal(
     return isKeywordArgs(last) ? { ...last } : {};
   }),
 );
-(env as unknown as { addTest(name: string, fn: (...a: unknown[]) => boolean): void }).addTest(
-  'in',
-  (item: unknown, list: unknown) => Array.isArray(list) && list.includes(item),
-);
+/** Jinja tests nunjucks lacks or defines differently (st2 adds `in`). */
+const tests: Record<string, (value: unknown, arg?: unknown) => boolean> = {
+  in: (item, container) => {
+    try {
+      return pyIn(item, container);
+    } catch {
+      return false;
+    }
+  },
+  none: (v) => v === null,
+  null: (v) => v === null,
+  true: (v) => v === true,
+  false: (v) => v === false,
+  boolean: (v) => typeof v === 'boolean',
+  integer: (v) => typeof v === 'number' && Number.isInteger(v),
+  float: (v) => typeof v === 'number' && !Number.isInteger(v),
+  number: (v) => typeof v === 'number',
+  string: (v) => typeof v === 'string',
+  sequence: (v) => Array.isArray(v) || typeof v === 'string' || isPlainObject(v),
+  iterable: (v) => Array.isArray(v) || typeof v === 'string' || isPlainObject(v),
+  mapping: (v) => isPlainObject(v),
+  equalto: (v, other) => pyEquals(v, other),
+  eq: (v, other) => pyEquals(v, other),
+  sameas: (v, other) => v === other,
+  ne: (v, other) => !pyEquals(v, other),
+  truthy: (v) => truthy(v),
+  falsy: (v) => !truthy(v),
+};
+const testEnv = env as unknown as {
+  addTest(name: string, fn: (value: unknown, arg?: unknown) => boolean): void;
+};
+for (const [name, test] of Object.entries(tests)) testEnv.addTest(name, test);
 
 /**
- * Jinja whitespace control nunjucks lacks: `{%+` / `+%}` (keep the whitespace lstrip_blocks/trim_blocks
- * would remove). The `+` is dropped; the tag then behaves like a plain `{%`.
+ * Jinja whitespace control nunjucks lacks: `{%+` keeps the indentation lstrip_blocks would remove and `+%}`
+ * keeps the newline trim_blocks would remove. The kept whitespace is turned into an output expression
+ * (`{{ "    " }}`), which neither option touches, and the `+` is dropped.
  */
 function preprocess(source: string): string {
-  return source.includes('+') ? source.replace(/\{%\+/g, '{%').replace(/\+%\}/g, '%}') : source;
+  if (!source.includes('{%+') && !source.includes('+%}')) return source;
+  return source
+    .replace(/(^|\n)([ \t]+)\{%\+/g, (_m, nl: string, ws: string) => `${nl}{{ ${JSON.stringify(ws)} }}{%`)
+    .replace(/\{%\+/g, '{%')
+    .replace(/\+%\}(\r?\n)?/g, (_m, nl: string | undefined) => (nl ? `%}{{ ${JSON.stringify(nl)} }}` : '%}'));
 }
 
 type RootFn = (env: unknown, context: unknown, frame: unknown, runtime: unknown, cb: unknown) => void;
@@ -64,6 +98,7 @@ export function parseTemplate(source: string): NjNode {
 
 /** Compiles a parsed template; `valueMode` makes rendering return the single expression's native value. */
 export function compileTemplate(ast: NjNode, strict: boolean, valueMode = false): nunjucks.Template {
+  validateAst(ast);
   const compiler = new PyCompiler('template', strict, valueMode);
   compiler.compile(njTransformer.transform(ast, []), undefined);
   const props = new Function(compiler.getCode())() as Record<string, RootFn>;

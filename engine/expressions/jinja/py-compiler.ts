@@ -40,6 +40,60 @@ export function nodeName(node: NjNode): string {
   }
 }
 
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function fail(node: NjNode, message: string): never {
+  throw new Error(`${message} (line ${node.lineno + 1}, column ${node.colno + 1})`);
+}
+
+function checkTarget(node: NjNode, what: string): void {
+  if (node.typename === 'Symbol') return;
+  if (node.typename === 'Array') {
+    for (const child of node.children as NjNode[]) checkTarget(child, what);
+    return;
+  }
+  fail(node, `${what} must be a name`);
+}
+
+/**
+ * Rejects ASTs whose names nunjucks would paste into generated JavaScript unescaped: symbols must be
+ * identifiers, `set`/`for`/`macro` targets must be names. (Parsing accepts e.g. `{% set "a\\" = 1 %}`.)
+ */
+export function validateAst(node: NjNode): void {
+  switch (node.typename) {
+    case 'Symbol':
+      if (!IDENTIFIER.test(String(node.value))) fail(node, `invalid name ${JSON.stringify(node.value)}`);
+      break;
+    case 'Set':
+      for (const t of node.targets as NjNode[]) checkTarget(t, 'a set target');
+      break;
+    case 'For':
+    case 'AsyncEach':
+    case 'AsyncAll':
+      checkTarget(node.name as NjNode, 'a for-loop variable');
+      break;
+    case 'Macro':
+    case 'Caller':
+      if (node.name) checkTarget(node.name as NjNode, 'a macro name');
+      break;
+    case 'Is': {
+      const right = node.right as NjNode;
+      const name = right.typename === 'FunCall' ? (right.name as NjNode) : right;
+      // `is none` / `is true` arrive as literals (nunjucks lexes none/true/false as values).
+      const literalName = name.typename === 'Literal' && typeof name.value !== 'string';
+      if (name.typename !== 'Symbol' && !literalName) fail(right, 'a test name must be a name');
+      break;
+    }
+  }
+  const fields = (node as unknown as { fields?: string[] }).fields ?? [];
+  for (const field of [...fields, 'children']) {
+    const value = node[field];
+    if (Array.isArray(value)) {
+      for (const v of value) if (v && typeof v === 'object' && 'typename' in v) validateAst(v as NjNode);
+    } else if (value && typeof value === 'object' && 'typename' in value) validateAst(value as NjNode);
+  }
+}
+
 const Base = njCompiler.Compiler as unknown as new (
   name: string,
   strict: boolean,
@@ -154,6 +208,31 @@ export class PyCompiler extends Base {
       node,
       frame,
     );
+  }
+
+  /** Like nunjucks', but the callee name is JSON-escaped (nunjucks only escapes `"`, not `\\`). */
+  compileFunCall(node: NjNode, frame: unknown): void {
+    this._emit(`(lineno = ${node.lineno}, colno = ${node.colno}, runtime.callWrap(`);
+    this._compileExpression(node.name as NjNode, frame);
+    this._emit(`, ${JSON.stringify(nodeName(node.name as NjNode))}, context, [`);
+    (node.args as NjNode & { children: NjNode[] }).children.forEach((child, i) => {
+      if (i > 0) this._emit(',');
+      this.compile(child, frame);
+    });
+    this._emit(']))');
+  }
+
+  /** Like nunjucks', but the test name is JSON-escaped. */
+  compileIs(node: NjNode, frame: unknown): void {
+    const right = node.right as NjNode;
+    const name = right.typename === 'FunCall' ? (right.name as NjNode).value : right.value;
+    this._emit(`env.getTest(${JSON.stringify(String(name))}).call(context, `);
+    this.compile(node.left as NjNode, frame);
+    if (right.args) {
+      this._emit(',');
+      this.compile(right.args as NjNode, frame);
+    }
+    this._emit(') === true');
   }
 
   compileOutput(node: NjNode, frame: unknown): void {

@@ -88,6 +88,10 @@ function run(template: string, tmpl: nunjucks.Template, context: Record<string, 
   try {
     return tmpl.render(context);
   } catch (err) {
+    // An ExpressionError thrown by a caller's function (e.g. Orquesta's ctx() for an unknown variable)
+    // keeps its class and message; nunjucks wraps it in a TemplateError whose `cause` it is.
+    const cause = (err as { cause?: unknown }).cause;
+    if (cause instanceof ExpressionError && cause.language === undefined) throw cause;
     fail(template, err, 'render');
   }
 }
