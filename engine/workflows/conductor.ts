@@ -78,6 +78,8 @@ export interface WorkflowStateData {
   /** `${task}__r${route}` → index in `sequence` of its latest entry. */
   tasks: Record<string, number>;
   reruns?: number[][];
+  /** Latest result of each task run (`task__rN`), kept only when the workflow uses st2's task(). */
+  results?: Record<string, unknown>;
 }
 
 export interface WorkflowLogEntry {
@@ -227,6 +229,8 @@ export class Conductor {
   readonly log: WorkflowLogEntry[] = [];
   /** Cache (not serialized): sequence indices of latest task entries that are not done (active, paused...). */
   private open = new Set<number>();
+  /** Whether task results are kept (the workflow calls st2's task()). */
+  private readonly tracksResults: boolean;
   /** Cache (not serialized): merged contexts by context index list. */
   private ctxCache = new Map<string, Ctx>();
 
@@ -234,6 +238,7 @@ export class Conductor {
     this.spec = isWorkflowSpec(spec) ? spec : parseWorkflow(spec);
     this.graph = composeGraph(this.spec);
     this.functions = options.functions;
+    this.tracksResults = /\btask\(/.test(JSON.stringify(this.spec.definition ?? null));
     if (restore) {
       this.inputs = restore.input ?? {};
       this.parentCtx = restore.context ?? {};
@@ -499,10 +504,25 @@ export class Conductor {
     return this.state.sequence[idx]?.status ?? S.UNSET;
   }
 
+  /** st2's task(): the latest run of a task as seen from the current route. */
+  private taskInfo(currentTask: EvalScope['currentTask'], taskId?: string, route?: number): unknown {
+    const id = taskId ?? currentTask?.id;
+    if (!id) throw new WorkflowConductorError('task(): no task given and no current task.');
+    let r = route ?? currentTask?.route ?? 0;
+    while (r > 0 && this.state.tasks[key(id, r)] === undefined) r--;
+    const entry = this.getTaskState(id, r);
+    if (!entry) throw new WorkflowConductorError(`task(): the task "${id}" has not run.`);
+    const isCurrent = currentTask && currentTask.id === id && currentTask.route === r;
+    const result =
+      isCurrent && 'result' in currentTask ? currentTask.result : this.state.results?.[key(id, r)];
+    return { task_id: id, task_name: id, route: r, status: entry.status ?? S.UNSET, result: result ?? null };
+  }
+
   private scope(ctx: Ctx, currentTask?: EvalScope['currentTask']): EvalScope {
     const scope: EvalScope = {
       ctx: stripPrivate(ctx),
       taskStatus: (id, route) => this.taskStatus(id, route ?? currentTask?.route ?? 0),
+      task: (id, route) => this.taskInfo(currentTask, id, route),
     };
     if (currentTask) scope.currentTask = currentTask;
     if (this.functions) scope.functions = this.functions;
@@ -886,6 +906,10 @@ export class Conductor {
             ? event.result
             : []
         : event.result;
+      if (this.tracksResults) {
+        this.state.results ??= {};
+        this.state.results[key(taskId, route)] = result ?? null;
+      }
       currentCtx = this.taskContext(entry.ctxs.in);
       if (ACTIVE_STATUSES.has(this.state.status) && this.shouldRetry(entry, currentCtx, result)) {
         return this.applyTaskEvent(taskId, route, {

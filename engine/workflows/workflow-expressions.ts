@@ -19,7 +19,9 @@ export interface EvalScope {
   item?: unknown;
   hasItem?: boolean;
   taskStatus?: (taskId: string, route?: number) => string;
-  /** Extra functions (st2kv, task, config_pack...) supplied by the runtime. */
+  /** st2's task(id?, route?): the latest run of a task ({task_id, task_name, route, status, result}). */
+  task?: (taskId?: string, route?: number) => unknown;
+  /** Extra functions (st2kv, config_pack...) supplied by the runtime. */
   functions?: Record<string, ExpressionFunction>;
 }
 
@@ -91,6 +93,11 @@ const BASE_FUNCTIONS: Record<string, ExpressionFunction> = {
     const name = String(key);
     if (!Object.hasOwn(item, name)) throw new ExpressionError(`Item does not have key "${name}".`);
     return (item as Ctx)[name];
+  },
+  task: (...args: unknown[]) => {
+    if (!active.task) throw new ExpressionError('task() is not available here.');
+    const id = args[0] === undefined || args[0] === null ? undefined : String(args[0]);
+    return active.task(id, args[1] === undefined || args[1] === null ? undefined : Number(args[1]));
   },
   task_status: (...args: unknown[]) =>
     status(String(args[0]), args[1] === undefined ? undefined : Number(args[1])),

@@ -193,4 +193,31 @@ tasks:
     c.requestWorkflowStatus('running');
     expect(c.getNextTasks()[0]?.input).toEqual({ message: 'stanley' });
   });
+
+  it("supports st2's task(): result and status of a task run, task() for the current one", () => {
+    const spec = parseWorkflow(`
+output:
+  - approved: <% ctx().approved %>
+  - name: <% ctx().name %>
+tasks:
+  ask:
+    action: core.ask
+    next:
+      - when: <% task(ask).result.response.approved = true %>
+        publish:
+          - approved: <% task(ask).result.response.approved %>
+          - name: <% task().task_name %>
+        do: done
+  done:
+    action: core.noop
+`);
+    const c = start(spec, {});
+    c.updateTaskState('ask', 0, { status: 'running' });
+    c.updateTaskState('ask', 0, { status: 'succeeded', result: { response: { approved: true } } });
+    expect(c.getNextTasks().map((t) => t.id)).toEqual(['done']);
+    c.updateTaskState('done', 0, { status: 'running' });
+    c.updateTaskState('done', 0, { status: 'succeeded' });
+    c.renderWorkflowOutput();
+    expect(c.getWorkflowOutput()).toEqual({ approved: true, name: 'ask' });
+  });
 });
