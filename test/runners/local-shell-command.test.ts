@@ -161,6 +161,38 @@ describe('local-shell-cmd', () => {
     expect((result as { stdout: unknown }).stdout).toBe(0);
   });
 
+  it('keeps a secret-bearing cmd out of every argv while it runs, and still runs it', async () => {
+    const secret = `tok-${Math.random().toString(36).slice(2)}`;
+    const pidFile = join(dir, 'secret-cmd.pid');
+    const outFile = join(dir, 'secret-cmd.out');
+    const ctx = makeContext({
+      parameters: {
+        cmd: `printf '%s' "${secret}" > ${outFile}; echo $$ > ${pidFile}; env > ${outFile}.env; sleep 100; true`,
+      },
+      secretParameters: ['cmd'],
+    });
+    const run = runner.run(ctx);
+    try {
+      await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'));
+      expect(readFileSync(outFile, 'utf8')).toBe(secret);
+      for (const entry of readdirSync('/proc')) {
+        if (!/^\d+$/.test(entry)) continue;
+        let text = '';
+        try {
+          text = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+        } catch {
+          continue;
+        }
+        expect(text.includes(secret), `/proc/${entry}/cmdline`).toBe(false);
+      }
+      // Processes the command starts do not inherit it through the environment either.
+      expect(readFileSync(`${outFile}.env`, 'utf8')).not.toContain(secret);
+    } finally {
+      ctx.controller.abort();
+      await run;
+    }
+  });
+
   it('builds st2 sudo argv: the command stays one argument', () => {
     expect(commandArgv('echo "a b"; id', false, false)).toEqual(['bash', '-c', 'echo "a b"; id']);
     expect(commandArgv('id', true, false)).toEqual(['sudo', '-E', '--', 'bash', '-c', 'id']);

@@ -48,6 +48,10 @@ export function useSudo(runnerParams: Record<string, unknown>, options: LocalShe
   return runnerParams.sudo === true && (options.sudoWhenRoot === true || process.getuid?.() !== 0);
 }
 
+/** Environment variable that carries a secret-bearing `cmd` (see LocalShellCommandRunner.run). */
+export const SECRET_CMD_ENV = 'SQUALL_SECRET_CMD';
+const SECRET_CMD_LAUNCHER = `__squall_cmd=$${SECRET_CMD_ENV}; unset ${SECRET_CMD_ENV}; eval "$__squall_cmd"`;
+
 /** The argv that runs a shell command: `bash -c <cmd>`, or `sudo [-S] -E -- bash -c <cmd>` (st2's form). */
 export function commandArgv(cmd: string, sudo: boolean, hasSudoPassword: boolean): string[] {
   const shell = ['bash', '-c', cmd];
@@ -132,7 +136,15 @@ export class LocalShellCommandRunner implements Runner {
     if (typeof cmd !== 'string' || cmd === '') {
       return setupFailure(`action ${ctx.action.ref}: parameter "cmd" must be a non-empty string`);
     }
-    const argv = commandArgv(cmd, useSudo(runnerParams, this.options), Boolean(runnerParams.sudo_password));
-    return runLocal(ctx, runnerParams, argv, {}, this.options);
+    const sudo = useSudo(runnerParams, this.options);
+    const hasPassword = Boolean(runnerParams.sudo_password);
+    if (ctx.secretParameters.has('cmd')) {
+      // The command carries a secret (e.g. a decrypted datastore value): keep it out of bash's argv, which any
+      // local user can read in /proc/<pid>/cmdline. bash reads it from the environment (owner-only) and drops it
+      // before running it, so the processes it starts do not inherit it either.
+      const argv = commandArgv(SECRET_CMD_LAUNCHER, sudo, hasPassword);
+      return runLocal(ctx, runnerParams, argv, { [SECRET_CMD_ENV]: cmd }, this.options);
+    }
+    return runLocal(ctx, runnerParams, commandArgv(cmd, sudo, hasPassword), {}, this.options);
   }
 }
