@@ -113,6 +113,11 @@ interface StoredKv {
   expire_timestamp?: string;
 }
 
+/** st2's API also spells scopes `st2kv.system` / `st2kv.user`. */
+function normalizeScope(scope: string): string {
+  return scope.startsWith('st2kv.') ? scope.slice('st2kv.'.length) : scope;
+}
+
 /** Where a key lives: `system` or one user's namespace. */
 export interface KvAddress {
   scope: KvScope;
@@ -202,7 +207,7 @@ export class Datastore {
   }
 
   async list(principal: KvPrincipal, options: KvListOptions = {}): Promise<KvItem[]> {
-    const scope = options.scope ?? 'system';
+    const scope = normalizeScope(options.scope ?? 'system');
     if (scope !== 'system' && scope !== 'user' && scope !== 'all') {
       throw new DatastoreInputError(`datastore scope: expected system, user or all, got "${String(scope)}"`);
     }
@@ -309,10 +314,18 @@ export class Datastore {
     const now = this.#now();
     for (const [key, stored] of await this.#scanRaw('')) {
       if (stored.expire_timestamp && Date.parse(stored.expire_timestamp) <= now) {
-        if (await this.#kvDelete(key)) purged++;
+        if (await this.#deleteIfExpired(key)) purged++;
       }
     }
     return purged;
+  }
+
+  /** Deletes `key` under the write lock if it is (still) expired: a concurrent set may have renewed it. */
+  #deleteIfExpired(key: string): Promise<boolean> {
+    return this.#serial(async () => {
+      const current = await this.#kvGet(key);
+      return current !== undefined && this.#expired(current) && (await this.#kvDelete(key));
+    });
   }
 
   /**
@@ -352,7 +365,7 @@ export class Datastore {
     }
     if (name.includes('\0'))
       throw new DatastoreInputError(`datastore key name "${name}": NUL is not allowed`);
-    const s = scope ?? 'system';
+    const s = normalizeScope(scope ?? 'system');
     if (s !== 'system' && s !== 'user') {
       throw new DatastoreInputError(
         `datastore key "${name}": scope must be system or user, got "${String(s)}"`,
@@ -451,7 +464,10 @@ export class Datastore {
     const stored = await this.#kvGet(key);
     if (!stored) return undefined;
     if (this.#expired(stored)) {
-      await this.#kvDelete(key);
+      // Not awaited: #read also runs inside writes, which hold the write lock.
+      this.#deleteIfExpired(key).catch((error) =>
+        this.#logger?.warn({ err: error }, 'datastore: deleting an expired key failed'),
+      );
       return undefined;
     }
     return stored;

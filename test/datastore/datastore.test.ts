@@ -166,6 +166,11 @@ function datastoreSuite(backend: Backend): void {
         'user:app.mine',
       ]);
       expect((await ds.list(alice, {})).map((i) => i.name)).toEqual(['app.a', 'app.b', 'other']);
+      // st2's API spelling of scopes
+      expect((await ds.list(alice, { scope: 'st2kv.user' as 'user' })).map((i) => i.name)).toEqual([
+        'app.mine',
+      ]);
+      expect((await ds.get(alice, 'app.mine', { scope: 'st2kv.user' as 'user' }))?.value).toBe('4');
     });
 
     it('deletes and reports whether the key existed', async () => {
@@ -369,6 +374,52 @@ function datastoreSuite(backend: Backend): void {
       expect(await ds.purgeExpired()).toBe(1);
       expect((await ds.get(admin, 'keep'))?.expire_timestamp).toBeUndefined();
       expect(await ds.get(admin, 'drop')).toBeUndefined();
+    });
+    it('does not lose a key renewed right after it was seen expired', async () => {
+      await ds.set(admin, 'lease', 'old', { ttl: 5 });
+      now += 6_000;
+      // Hold back the first backend delete until the renewal is written (or 100 ms passed), so a reader that
+      // deletes an expired key without re-checking would delete the renewed one.
+      let release!: () => void;
+      const gate = new Promise<void>((r) => {
+        release = r;
+      });
+      const timer = setTimeout(() => release(), 100);
+      let held = false;
+      const keyv = handle.keyv;
+      const slow = new Proxy(keyv, {
+        get(target, prop) {
+          if (prop === 'delete') {
+            return async (key: string) => {
+              if (!held) {
+                held = true;
+                await gate;
+              }
+              return target.delete(key);
+            };
+          }
+          if (prop === 'set') {
+            return async (...args: Parameters<Keyv['set']>) => {
+              const result = await target.set(...args);
+              release();
+              return result;
+            };
+          }
+          const value = Reflect.get(target, prop, target);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+      const racy = make(slow, box);
+      const [seen] = await Promise.all([
+        racy.get(admin, 'lease'),
+        racy.set(admin, 'lease', 'renewed', { ttl: 60 }),
+      ]);
+      clearTimeout(timer);
+      expect(seen).toBeUndefined();
+      await racy.delete(admin, 'no-such-key'); // queued behind the background expiry delete
+      expect((await ds.get(admin, 'lease'))?.value).toBe('renewed');
+      expect(await ds.purgeExpired()).toBe(0);
+      expect((await ds.get(admin, 'lease'))?.value).toBe('renewed');
     });
   });
 
