@@ -1,8 +1,9 @@
 /**
  * Picks the rules a trigger instance fires. Rules are bucketed by trigger (type ref + parameters, as st2 keeps one
- * Trigger per distinct parameter set) and, inside a bucket, hash-indexed on a leading `equals` criterion, so an
+ * Trigger per distinct parameter set) and, inside a bucket, hash-indexed on an `equals` criterion, so an
  * event only evaluates rules that can match. Results equal a full scan (see `matchRulesLinear`): a rule is only
- * skipped when its first criterion is certainly false without an exception (plain field path, static pattern).
+ * skipped when one of its criteria is certainly false and nothing before it could have raised (st2 records
+ * criteria exceptions as failed enforcements, so those must still be evaluated).
  */
 import type { RuleDefinition } from '../model/rule.ts';
 import type { TriggerInstance } from '../model/trigger.ts';
@@ -77,15 +78,27 @@ function eqHash(value: unknown): string | undefined {
   return undefined;
 }
 
-/** The leading criterion an index can use: `equals` on a plain field path with a static primitive pattern. */
+// Operators that cannot raise whatever the value (so a criterion using them never records a failure).
+const NEVER_RAISE = new Set(['eq', 'equals', 'neq', 'nequals', 'exists', 'nexists']);
+
+/** True when evaluating the criterion can never throw: plain field path, static pattern, non-raising operator. */
+function cannotFail(c: CompiledCriterion): boolean {
+  return Boolean(c.op && c.type && NEVER_RAISE.has(c.type.toLowerCase()) && c.path?.simple && !c.isTemplate);
+}
+
+/**
+ * The criterion an index can use: an `equals` with a static primitive pattern on a plain field path, reached
+ * only through criteria that cannot fail — so when it is false, st2 would stop there with nothing recorded.
+ */
 function indexableEquals(compiled: CompiledCriterion[]): { path: CompiledPath; hash: string } | undefined {
-  const first = compiled[0];
-  if (!first?.op || !first.type || !EQUALS_NAMES.has(first.type.toLowerCase())) return undefined;
-  if (!first.path?.simple || first.isTemplate) return undefined;
-  const p = first.staticPattern;
-  if (p === null || p === undefined || typeof p === 'object') return undefined;
-  const hash = eqHash(p);
-  return hash === undefined ? undefined : { path: first.path, hash };
+  for (const c of compiled) {
+    if (!cannotFail(c)) return undefined;
+    if (!EQUALS_NAMES.has(c.type!.toLowerCase())) continue;
+    const p = c.staticPattern;
+    const hash = p === null || p === undefined || typeof p === 'object' ? undefined : eqHash(p);
+    if (hash !== undefined) return { path: c.path!, hash };
+  }
+  return undefined;
 }
 
 function isBackstop(rule: RuleDefinition): boolean {

@@ -120,6 +120,21 @@ describe('RuleEngine', () => {
     expect(engine.match(instance({ v: [1] }))).toEqual([]);
   });
 
+  it('a criterion that raises before an equals is still evaluated (its failure is recorded)', () => {
+    const r = rule({
+      name: 'raises',
+      criteria: { 'trigger.n': { type: 'gt', pattern: 1 }, 'trigger.kind': { type: 'equals', pattern: 'x' } },
+    });
+    const safe = rule({
+      name: 'safe',
+      criteria: { 'trigger.n': { type: 'exists' }, 'trigger.kind': { type: 'equals', pattern: 'x' } },
+    });
+    const engine = new RuleEngine([r, safe]);
+    const out = summary(engine.match(instance({ n: 'str', kind: 'y' })));
+    expect(out.map((m) => [m.ref, m.matched, m.failures.length])).toEqual([['test.raises', false, 1]]);
+    expect(engine.match(instance({ n: 2, kind: 'x' })).map((m) => m.rule.name)).toEqual(['raises', 'safe']);
+  });
+
   it('keeps rule order when indexed and unindexed rules both match', () => {
     const rules = [
       rule({ name: 'a', criteria: { 'trigger.x': { type: 'equals', pattern: 'k' } } }),
@@ -202,6 +217,8 @@ describe('RuleEngine index equals a brute-force scan', () => {
       { type: 'exists' },
       { type: 'nexists' },
       { type: 'nequals', pattern: pick(values) },
+      { type: 'NEQ', pattern: pick(values) },
+      { type: 'exists' },
       { type: 'inside', pattern: ['a', 1, true] },
       { type: 'iequals', pattern: 'a' },
       { type: 'bogus', pattern: 1 },
@@ -211,7 +228,7 @@ describe('RuleEngine index equals a brute-force scan', () => {
   const rules: RuleDefinition[] = [];
   for (let i = 0; i < 300; i++) {
     const criteria: Record<string, CriterionSpec> = {};
-    const n = Math.floor(rand() * 4);
+    const n = Math.floor(rand() * 5);
     for (let j = 0; j < n; j++) criteria[pick(keys)] = randomCriterion();
     rules.push(
       rule({
