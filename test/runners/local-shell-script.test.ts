@@ -103,6 +103,66 @@ describe('local-shell-script argv', () => {
     expect(existsSync(canary)).toBe(false);
   });
 
+  it('argv equals the given values byte for byte over fuzzed shell metacharacters and Unicode (S13)', async () => {
+    const canary = `/tmp/pwned-${Math.random().toString(36).slice(2)}`;
+    const alphabet = [
+      ';',
+      '|',
+      '&',
+      '$(',
+      ')',
+      '`',
+      '<',
+      '>',
+      '*',
+      '~',
+      "'",
+      '"',
+      '\n',
+      '\\',
+      ' ',
+      '\t',
+      '{',
+      '}',
+      '!',
+      '#',
+      '=',
+      '--',
+      'é',
+      '日本',
+      '🙂',
+      'a',
+      'Z',
+      '0',
+      `touch ${canary}`,
+      '$HOME',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion as data
+      '${IFS}',
+    ];
+    let seed = 42;
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed;
+    };
+    const values = Array.from({ length: 60 }, (_, i) =>
+      i === 0
+        ? 'x'.repeat(64 * 1024)
+        : Array.from({ length: 1 + (next() % 12) }, () => alphabet[next() % alphabet.length]).join(''),
+    );
+    const schema: ParameterSchema = Object.fromEntries(
+      values.map((_, i) => [`p${i}`, { type: 'string', position: i }]),
+    );
+    const record = join(dir, 'fuzz.json');
+    const ctx = makeContext({
+      action: scriptAction(recorder('fuzz.js'), schema),
+      parameters: { ...Object.fromEntries(values.map((v, i) => [`p${i}`, v])), env: { RECORD: record } },
+    });
+    const { status } = await runner.run(ctx);
+    expect(status).toBe('succeeded');
+    expect((JSON.parse(readFileSync(record, 'utf8')) as { argv: string[] }).argv).toEqual(values);
+    expect(existsSync(canary)).toBe(false);
+  });
+
   it('uses kwarg_op and keeps every declared position (missing → "")', () => {
     const schema: ParameterSchema = {
       b: { type: 'string', position: 1 },
