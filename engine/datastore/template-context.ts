@@ -1,3 +1,4 @@
+import { isKeywordArgs } from '../expressions/kwargs.ts';
 import type { Datastore, KvAddress, KvItem, KvPrincipal, KvScope } from './datastore.ts';
 import { DatastoreInputError, DatastoreKeyNotFoundError } from './datastore-errors.ts';
 
@@ -259,7 +260,9 @@ interface St2kvKwargs {
   default?: unknown;
 }
 
+/** Keyword arguments as the expression module passes them, or a plain `{ decrypt, default }` object. */
 function isKwargs(value: unknown): value is St2kvKwargs {
+  if (isKeywordArgs(value)) return true;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const keys = Object.keys(value);
   return keys.length > 0 && keys.every((k) => k === 'decrypt' || k === 'default');
@@ -277,17 +280,27 @@ export function makeSt2kvFunction(snapshot: KvSnapshot): (...args: unknown[]) =>
     let decrypt: unknown = false;
     let hasDefault = false;
     let fallback: unknown;
-    if (rest.length === 1 && isKwargs(rest[0])) {
-      decrypt = rest[0].decrypt ?? false;
-      hasDefault = Object.hasOwn(rest[0], 'default');
-      fallback = rest[0].default;
-    } else {
-      if (rest.length >= 1) decrypt = rest[0];
-      if (rest.length >= 2) {
+    const last = rest[rest.length - 1];
+    const kwargs = rest.length > 0 && isKwargs(last) ? last : undefined;
+    const positional = kwargs ? rest.slice(0, -1) : rest;
+    if (positional.length >= 1) decrypt = positional[0];
+    if (positional.length >= 2) {
+      hasDefault = true;
+      fallback = positional[1];
+    }
+    if (kwargs) {
+      for (const k of Object.keys(kwargs)) {
+        if (k !== 'decrypt' && k !== 'default' && k !== '__keywords') {
+          throw new DatastoreInputError(`st2kv() got an unexpected keyword argument '${k}'`);
+        }
+      }
+      if (Object.hasOwn(kwargs, 'decrypt')) decrypt = kwargs.decrypt;
+      if (Object.hasOwn(kwargs, 'default')) {
         hasDefault = true;
-        fallback = rest[1];
+        fallback = kwargs.default;
       }
     }
+    if (decrypt === undefined) decrypt = false;
     if (typeof key !== 'string') throw new DatastoreInputError('st2kv: the key must be a string');
     if (typeof decrypt !== 'boolean') throw new DatastoreInputError('st2kv: decrypt must be a boolean');
     if (hasDefault) {

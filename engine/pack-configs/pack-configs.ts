@@ -6,7 +6,7 @@ import type { Datastore, KvPrincipal } from '../datastore/datastore.ts';
 import { MASKED_VALUE } from '../datastore/datastore.ts';
 import { buildSt2kvContext, collectKvReferences } from '../datastore/template-context.ts';
 import { hasJinja } from '../expressions/detect.ts';
-import { renderValue } from '../expressions/jinja/render.ts';
+import { renderValue } from '../expressions/index.ts';
 import { isYamlParseError, readYamlFile } from '../packs/yaml-file.ts';
 
 /**

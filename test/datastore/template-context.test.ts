@@ -10,7 +10,7 @@ import {
   parseKvRef,
   prefetchKv,
 } from '../../engine/datastore/template-context.ts';
-import { renderValue } from '../../engine/expressions/jinja/render.ts';
+import { evaluate, renderValue } from '../../engine/expressions/index.ts';
 
 const admin: KvPrincipal = { user: 'root', isAdmin: true };
 const alice: KvPrincipal = { user: 'alice', isAdmin: false };
@@ -117,5 +117,34 @@ describe('template rendering with the datastore', () => {
     );
     expect(literal('system.region')).toBe('eu-west-1');
     expect(() => literal('system.api_key')).toThrow(/was not prefetched/);
+  });
+
+  it("evaluates st2 examples' st2kv() calls in YAQL and Jinja with keyword arguments", async () => {
+    const workflow = [
+      '<% st2kv(ctx().key_name, decrypt => ctx().decrypt, default => ctx().default) %>',
+      '{{ st2kv(ctx().key_name, decrypt=ctx().decrypt, default=ctx().default) }}',
+    ];
+    const refs = collectKvReferences(workflow);
+    expect(refs.dynamic).toBe(true);
+    const st2kv = makeSt2kvFunction(await prefetchKv(ds, alice, refs));
+    const run = (input: Record<string, unknown>) => {
+      const ctx = () => input;
+      return [
+        evaluate(workflow[0]!, { data: {}, functions: { st2kv, ctx } }),
+        renderValue(workflow[1]!, { st2kv, ctx }),
+      ];
+    };
+    expect(run({ key_name: 'system.region', decrypt: false, default: null })).toEqual([
+      'eu-west-1',
+      'eu-west-1',
+    ]);
+    expect(run({ key_name: 'user.token', decrypt: true, default: null })).toEqual([
+      'alice-token',
+      'alice-token',
+    ]);
+    expect(run({ key_name: 'system.absent', decrypt: false, default: 'dflt' })).toEqual(['dflt', 'dflt']);
+    expect(() =>
+      evaluate("<% st2kv('system.region', colour => 1) %>", { data: {}, functions: { st2kv } }),
+    ).toThrow(/unexpected keyword argument 'colour'/);
   });
 });
