@@ -65,7 +65,7 @@ export interface PreparedCommand {
   /** Every `k=v` of the trailing run, as st2's `ending` regex finds them (before filtering). */
   pairs: TrailingPair[];
   /** Cached per parameter-name set: the padded stream and the pairs taken as extras. */
-  cache: Map<ReadonlySet<string> | undefined, { stream: string; extras: TrailingPair[] }>;
+  cache: Map<ReadonlySet<string> | undefined, { stream: string; blank: boolean; extras: TrailingPair[] }>;
 }
 
 export interface FormatHit {
@@ -92,7 +92,7 @@ const OPTIONAL_FIND = new RegExp(
   'g',
 );
 const REQUIRED_SUB = new RegExp(String.raw`(\s*)\{\{${KEY}\}\}`, 'g');
-const VALUE = String.raw`(?:(?<=').+?(?=')|(?<=").+?(?=")|{.+?}|.+?)`;
+const VALUE = `(?:(?<=').+?(?=')|(?<=").+?(?=")|{.+?}|.+?)`;
 const paramMatch = (ws: string, key: string) => `${ws}["']?(?P<${key}>${VALUE})["']?`;
 
 /** Names a trailing `k=v` may use: parameter-like, so `https://x/?a=1` or `"x=1"` never are. */
@@ -221,7 +221,7 @@ export function prepareCommand(command: string | null | undefined): PreparedComm
 export function streamFor(
   prepared: PreparedCommand,
   names?: ReadonlySet<string>,
-): { stream: string; extras: TrailingPair[] } {
+): { stream: string; blank: boolean; extras: TrailingPair[] } {
   let entry = prepared.cache.get(names);
   if (!entry) {
     const { pairs, text } = prepared;
@@ -232,7 +232,8 @@ export function streamFor(
     }
     const extras = pairs.slice(lastInvalid + 1);
     const cut = extras.length > 0 ? extras[0]!.start : text.length;
-    entry = { stream: ` ${text.slice(0, cut)} `, extras };
+    const kept = text.slice(0, cut);
+    entry = { stream: ` ${kept} `, blank: kept.trim() === '', extras };
     prepared.cache.set(names, entry);
   }
   return entry;
@@ -244,6 +245,7 @@ function buildHit(
   compiled: CompiledFormat,
   m: RegExpExecArray,
   stream: string,
+  blank: boolean,
   extras: readonly TrailingPair[],
 ): FormatHit | null {
   const params: Record<string, string> = {};
@@ -262,7 +264,7 @@ function buildHit(
     defaultsUsed++;
   }
   for (const p of extras) params[p.key] = p.value;
-  if (compiled.format && !stream.trim() && !Object.values(params).some((v) => v)) return null;
+  if (blank && compiled.format && !Object.values(params).some((v) => v)) return null;
   return { params, stream, match: m, defaultsUsed };
 }
 
@@ -273,10 +275,10 @@ export function matchFormat(
   names?: ReadonlySet<string>,
   withIndices = false,
 ): FormatHit | null {
-  const { stream, extras } = streamFor(prepared, names);
+  const { stream, blank, extras } = streamFor(prepared, names);
   const m = (withIndices ? compiled.indexed() : compiled.regex).exec(stream);
   if (!m) return null;
-  return buildHit(compiled, m, stream, extras);
+  return buildHit(compiled, m, stream, blank, extras);
 }
 
 /** match_multiple: every non-overlapping match (re.finditer), in order. */
@@ -285,7 +287,7 @@ export function matchFormatAll(
   prepared: PreparedCommand,
   names?: ReadonlySet<string>,
 ): FormatHit[] {
-  const { stream, extras } = streamFor(prepared, names);
+  const { stream, blank, extras } = streamFor(prepared, names);
   const re = compiled.global();
   re.lastIndex = 0;
   const hits: FormatHit[] = [];
@@ -293,7 +295,7 @@ export function matchFormatAll(
     const m = re.exec(stream);
     if (!m) break;
     if (m[0] === '') re.lastIndex++;
-    const hit = buildHit(compiled, m, stream, extras);
+    const hit = buildHit(compiled, m, stream, blank, extras);
     if (hit) hits.push(hit);
   }
   return hits;

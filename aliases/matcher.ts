@@ -80,6 +80,7 @@ interface Score {
 }
 
 const QUOTES = new Set(['"', "'"]);
+const WS = /\s/;
 
 export class AliasMatcher {
   /** Formats that could not be compiled or normalised (they are skipped). */
@@ -139,7 +140,8 @@ export class AliasMatcher {
 
   private insert(prefix: string, entry: Entry): void {
     let node = this.root;
-    for (const ch of prefix) {
+    for (let k = 0; k < prefix.length; k++) {
+      const ch = prefix[k]!;
       let next = node.children.get(ch);
       if (!next) {
         next = { children: new Map(), entries: [] };
@@ -152,31 +154,40 @@ export class AliasMatcher {
 
   /** Formats whose leading literal is a prefix of the command, plus every format without one. */
   private candidates(text: string): Entry[] {
-    const out: Entry[] = [...this.unindexed];
+    let out: Entry[] = this.unindexed;
+    let sources = out.length > 0 ? 1 : 0;
     let node: TrieNode | undefined = this.root;
     let k = 0;
-    while (k < text.length && /\s/.test(text[k]!)) k++;
-    for (const ch of text.slice(k)) {
-      node = node.children.get(ch);
+    while (k < text.length && WS.test(text[k]!)) k++;
+    for (; k < text.length; k++) {
+      node = node.children.get(text[k]!);
       if (!node) break;
-      if (node.entries.length > 0) out.push(...node.entries);
+      if (node.entries.length > 0) {
+        out = sources === 0 ? node.entries : out.concat(node.entries);
+        sources++;
+      }
     }
-    if (out.length > 1) out.sort((a, b) => a.order - b.order);
+    // Several sources: restore definition order, which breaks ranking ties deterministically.
+    if (sources > 1) out.sort((a, b) => a.order - b.order);
     return out;
   }
 
   match(command: string): AliasMatchResult {
     const prepared = prepareCommand(command);
-    const hits: Array<{ entry: Entry; hit: FormatHit }> = [];
-    const seen = new Set<string>();
+    let hits: Array<{ entry: Entry; hit: FormatHit }> = [];
     for (const entry of this.candidates(prepared.text)) {
       const hit = matchFormat(entry.compiled, prepared, entry.names);
-      if (!hit) continue;
+      if (hit) hits.push({ entry, hit });
+    }
+    if (hits.length > 1) {
       // The same representation twice on one alias is one pattern, not an ambiguity.
-      const key = `${entry.alias.ref}\u0000${entry.representation}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      hits.push({ entry, hit });
+      const seen = new Set<string>();
+      hits = hits.filter(({ entry }) => {
+        const key = `${entry.alias.ref}\u0000${entry.representation}`;
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return true;
+      });
     }
     if (hits.length > 0) {
       const best = this.rank(hits, prepared);

@@ -545,16 +545,17 @@ function escOut(e: ClassEscape, ascii: boolean, inClass: boolean): string {
 
 function atOut(n: Extract<RegexNode, { t: 'at' }>): string {
   const w = n.a ? '\\w' : `[${WORD}]`;
+  // The JS regex never has the `m` flag, so `^`/`$` are exactly \A/\z (and let V8 anchor the search).
   switch (n.kind) {
     case 'bos':
-      return '(?<![\\s\\S])';
+      return '^';
     case 'eos':
-      return '(?![\\s\\S])';
+      return '$';
     case 'bol':
-      return n.m ? '(?<![^\\n])' : '(?<![\\s\\S])';
+      return n.m ? '(?<![^\\n])' : '^';
     case 'eol':
       // Python `$` also matches just before a final newline.
-      return n.m ? '(?![^\\n])' : '(?=\\n?(?![\\s\\S]))';
+      return n.m ? '(?![^\\n])' : '(?=\\n?$)';
     case 'wordb':
       return `(?:(?<=${w})(?!${w})|(?<!${w})(?=${w}))`;
     case 'nonwordb':

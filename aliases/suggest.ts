@@ -27,28 +27,56 @@ export function suggestionTarget(display: string): SuggestionTarget {
   return { display, tokens, literalCount: tokens.filter((t) => t !== WILDCARD).length };
 }
 
+let rowA = new Int32Array(64);
+let rowB = new Int32Array(64);
+
 function levenshtein(a: string, b: string): number {
   if (a === b) return 0;
   if (a.length === 0) return b.length;
   if (b.length === 0) return a.length;
-  let prev = Array.from({ length: b.length + 1 }, (_, k) => k);
+  if (rowA.length <= b.length) {
+    rowA = new Int32Array(b.length * 2);
+    rowB = new Int32Array(b.length * 2);
+  }
+  let prev = rowA;
+  let cur = rowB;
+  for (let j = 0; j <= b.length; j++) prev[j] = j;
   for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
+    cur[0] = i;
+    const ca = a.charCodeAt(i - 1);
     for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
+      const cost = ca === b.charCodeAt(j - 1) ? 0 : 1;
+      const del = prev[j]! + 1;
+      const ins = cur[j - 1]! + 1;
+      const sub = prev[j - 1]! + cost;
+      cur[j] = Math.min(del, ins, sub);
     }
+    const t = prev;
     prev = cur;
+    cur = t;
   }
   return prev[b.length]!;
 }
 
-function wordDistance(a: string, b: string): number {
-  return levenshtein(a, b) / Math.max(a.length, b.length);
+/** Word distances repeat across displays ("deploy", "to"): memoised for one suggest() call. */
+type Memo = Map<string, number>;
+
+function wordDistance(a: string, b: string, memo?: Memo): number {
+  const max = Math.max(a.length, b.length);
+  // Lengths alone already make them as different as can be.
+  if (Math.abs(a.length - b.length) >= max) return 1;
+  if (!memo) return levenshtein(a, b) / max;
+  const key = `${a}\u0000${b}`;
+  let d = memo.get(key);
+  if (d === undefined) {
+    d = levenshtein(a, b) / max;
+    memo.set(key, d);
+  }
+  return d;
 }
 
 /** Edit distance between a display's tokens and the command's words, normalised per literal word. */
-export function suggestionDistance(target: SuggestionTarget, words: readonly string[]): number {
+export function suggestionDistance(target: SuggestionTarget, words: readonly string[], memo?: Memo): number {
   const f = target.tokens;
   const rows = f.length + 1;
   const cols = words.length + 1;
@@ -59,7 +87,7 @@ export function suggestionDistance(target: SuggestionTarget, words: readonly str
       let best = Number.POSITIVE_INFINITY;
       const fi = f[i - 1];
       if (i > 0 && j > 0) {
-        const sub = fi === WILDCARD ? 0 : wordDistance(fi!, words[j - 1]!);
+        const sub = fi === WILDCARD ? 0 : wordDistance(fi!, words[j - 1]!, memo);
         best = Math.min(best, d[(i - 1) * cols + j - 1]! + sub);
       }
       if (i > 0) best = Math.min(best, d[(i - 1) * cols + j]! + (fi === WILDCARD ? 0.25 : 1));
@@ -79,9 +107,10 @@ export function suggest(targets: readonly SuggestionTarget[], command: string, l
   if (words.length === 0 || limit <= 0) return [];
   const scored: Array<{ display: string; dist: number; order: number }> = [];
   const seen = new Set<string>();
+  const memo: Memo = new Map();
   targets.forEach((t, order) => {
     if (seen.has(t.display) || t.literalCount === 0) return;
-    const dist = suggestionDistance(t, words);
+    const dist = suggestionDistance(t, words, memo);
     const firstLiteral = t.tokens.find((x) => x !== WILDCARD);
     const sameLead = firstLiteral !== undefined && t.tokens[0] === firstLiteral && firstLiteral === words[0];
     if (dist <= 0.5 || sameLead) {
