@@ -87,7 +87,7 @@ function renderLeaves(
 ): unknown {
   if (typeof value === 'string') {
     if (!HAS_JINJA.test(value)) return value;
-    const fast = renderFast(value, data, quoted ? 'trigger' : undefined);
+    const fast = renderFast(value, data, quoted ? { quoteRoot: 'trigger' } : {});
     if (fast !== FALLBACK) return fast;
     return renderValue(value, quoted ? quoted() : data, { strictUndefined: true });
   }

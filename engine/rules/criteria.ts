@@ -4,7 +4,7 @@
  * looks its key up in `{trigger: payload}`, and applies its operator. Any exception makes the criterion false
  * and produces a failure reason worded exactly as st2 words it (it becomes a failed rule enforcement).
  */
-import { renderValue } from '../expressions/index.ts';
+import { renderTemplate } from '../expressions/index.ts';
 import type { CriterionSpec, RuleDefinition } from '../model/rule.ts';
 import { FALLBACK, renderFast } from './fast-template.ts';
 import { getOperator, type Operator, SEARCH } from './operators.ts';
@@ -34,6 +34,8 @@ export interface CompiledCriterion {
   pattern: unknown;
   /** True when the pattern is a string with Jinja in it (rendered per event). */
   isTemplate: boolean;
+  /** st2's `| to_complex` rewrite of a template pattern (see complexPattern). */
+  complexPattern?: string;
   /** The pattern a non-template string renders to (Jinja normalizes newlines and drops a trailing one). */
   staticPattern: unknown;
 }
@@ -57,6 +59,7 @@ export function compileCriterion(key: string, spec: CriterionSpec): CompiledCrit
     isTemplate,
     staticPattern: typeof pattern === 'string' && !isTemplate ? jinjaPlainText(pattern) : pattern,
   };
+  if (isTemplate) c.complexPattern = complexPattern(pattern as string);
   if (hasType) {
     try {
       c.op = getOperator(spec.type);
@@ -118,12 +121,39 @@ function fail(env: EvalEnv, reason: string, err: unknown): void {
   );
 }
 
-/** Renders a criterion pattern: non-strings pass through, `{{ x }}` keeps x's type (to_complex), else a string. */
+// st2's MATCH_CRITERIA: on each line, from the first `{{` to the last `}}` (greedy), `| to_complex` is appended.
+const MATCH_CRITERIA = /(\{\{)\s*([^\n]*)\s*(\}\})/g;
+
+/** st2's rewrite of a pattern for its typed first attempt, or undefined when it has no `{{ }}`. */
+export function complexPattern(pattern: string): string | undefined {
+  MATCH_CRITERIA.lastIndex = 0;
+  if (!MATCH_CRITERIA.test(pattern)) return undefined;
+  return pattern.replace(MATCH_CRITERIA, '$1$2 | to_complex$3');
+}
+
+/**
+ * Renders a criterion pattern as st2's _render_criteria_pattern does: null and non-strings pass through; a
+ * pattern with `{{ }}` is first rendered with `| to_complex` appended and JSON-decoded (so `{{ trigger.n }}`
+ * stays a number and `[{{ a }}, {{ b }}]` can be a list); when that is not JSON it is rendered as a string.
+ * Render errors propagate (only the JSON decoding falls back).
+ */
 export function renderPattern(c: CompiledCriterion, context: Record<string, unknown>): unknown {
   if (!c.isTemplate) return c.staticPattern;
-  const fast = renderFast(c.pattern as string, context);
+  const pattern = c.pattern as string;
+  const fast = renderFast(pattern, context, { singleOnly: true });
   if (fast !== FALLBACK) return fast;
-  return renderValue(c.pattern as string, context, { strictUndefined: true });
+  // Rendered first so an undefined value fails the criterion as in st2 (where to_complex cannot serialize
+  // StrictUndefined); the renderer's strict mode does not reach values passed into filters.
+  const plain = renderTemplate(pattern, context, { strictUndefined: true });
+  if (c.complexPattern !== undefined) {
+    const rendered = renderTemplate(c.complexPattern, context, { strictUndefined: true });
+    try {
+      return JSON.parse(rendered);
+    } catch {
+      // not JSON: st2 uses the pattern rendered as a plain string
+    }
+  }
+  return plain;
 }
 
 export interface CriterionOutcome {

@@ -89,19 +89,29 @@ function text(v: unknown): string | typeof FALLBACK {
   return FALLBACK;
 }
 
-/**
- * renderValue(template, data) for simple templates, or FALLBACK. With `quoteRoot`, string values under that root
- * name are shell-quoted (what rendering against shellQuoteLeaves(data[root]) would give).
- */
-export function renderFast(template: string, data: Record<string, unknown>, quoteRoot?: string): unknown {
+export interface FastOptions {
+  /** String values under this root name are shell-quoted (as rendering against shellQuoteLeaves(data[root])). */
+  quoteRoot?: string;
+  /** Only answer for a lone `{{ path }}` (criteria patterns: st2's to_complex + json.loads of mixed text differs). */
+  singleOnly?: boolean;
+}
+
+/** renderValue(template, data) for simple templates, or FALLBACK. */
+export function renderFast(
+  template: string,
+  data: Record<string, unknown>,
+  options: FastOptions = {},
+): unknown {
   const c = compiled(template);
   if (!c) return FALLBACK;
+  const { quoteRoot } = options;
   if (c.single) {
     const v = lookup(c.single, data);
     if (v === FALLBACK || v === null || v === undefined) return FALLBACK;
     if (typeof v === 'object') return FALLBACK;
     return quoteRoot && c.single[0] === quoteRoot && typeof v === 'string' ? shellQuote(v) : v;
   }
+  if (options.singleOnly) return FALLBACK;
   let out = '';
   for (const s of c.segments) {
     if (typeof s === 'string') {

@@ -142,6 +142,25 @@ describe('pattern rendering', () => {
     ).toBe(true);
   });
 
+  it('like st2, the to_complex rendering is JSON-decoded when it can be (lists, numbers from mixed text)', () => {
+    const inList = { 'trigger.v': { type: 'inside', pattern: '[{{ trigger.a }}, {{ trigger.b }}]' } };
+    expect(run(inList, { v: 2, a: 1, b: 2 }).matched).toBe(true);
+    expect(run(inList, { v: 3, a: 1, b: 2 }).matched).toBe(false);
+    expect(
+      run({ 'trigger.v': { type: 'equals', pattern: '{{ trigger.n }}0' } }, { v: 50, n: 5 }).matched,
+    ).toBe(true);
+    expect(
+      run({ 'trigger.v': { type: 'equals', pattern: '{{ trigger.n }}0' } }, { v: '50', n: 5 }).matched,
+    ).toBe(false);
+    // not JSON once rendered: the plain string rendering is used
+    expect(
+      run(
+        { 'trigger.v': { type: 'equals', pattern: '{{ trigger.a }}-{{ trigger.b }}' } },
+        { v: 'x-y', a: 'x', b: 'y' },
+      ).matched,
+    ).toBe(true);
+  });
+
   it('mixed text renders to a string', () => {
     expect(
       run({ 'trigger.a': { type: 'equals', pattern: 'host-{{ trigger.n }}' } }, { a: 'host-3', n: 3 })

@@ -65,13 +65,20 @@ describe('renderFast', () => {
     const quoted = { ...data, trigger: shellQuoteLeaves(data.trigger) as Record<string, unknown> };
     let answered = 0;
     for (const t of templates) {
-      const fast = renderFast(t, data, 'trigger');
+      const fast = renderFast(t, data, { quoteRoot: 'trigger' });
       if (fast === FALLBACK) continue;
       answered++;
       expect(fast, t).toEqual(renderValue(t, quoted, { strictUndefined: true }));
     }
     expect(answered).toBeGreaterThan(8);
-    expect(renderFast('echo {{ trigger.q }}', data, 'trigger')).toBe(`echo 'it'\\''s; rm -rf /'`);
+    expect(renderFast('echo {{ trigger.q }}', data, { quoteRoot: 'trigger' })).toBe(
+      `echo 'it'\\''s; rm -rf /'`,
+    );
+  });
+
+  it('singleOnly answers only for a lone {{ path }}', () => {
+    expect(renderFast(' {{ trigger.n }} ', data, { singleOnly: true })).toBe(42);
+    expect(renderFast('{{ trigger.n }}0', data, { singleOnly: true })).toBe(FALLBACK);
   });
 
   it('leaves missing values, None, floats, collections and dict-method names to the real renderer', () => {
