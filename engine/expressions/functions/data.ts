@@ -35,15 +35,20 @@ function toYamlString(...args: unknown[]): string {
     indent: null,
     allow_unicode: true,
   });
-  // PyYAML safe_dump(default_flow_style=False): block style, sorted keys, sequences not indented under keys.
+  // PyYAML safe_dump(default_flow_style=False): block style, sorted keys, sequences not indented under keys,
+  // single-quoted strings, and an explicit document end after a plain top-level scalar.
   const indent = typeof a.indent === 'number' && a.indent > 0 ? a.indent : 2;
-  return stringifyYaml(a.value, {
+  const out = stringifyYaml(a.value, {
     version: '1.1',
     indent,
     indentSeq: false,
     sortMapEntries: true,
+    singleQuote: true,
+    blockQuote: false,
     lineWidth: 0,
   });
+  const scalar = a.value === null || typeof a.value !== 'object';
+  return scalar && !out.startsWith("'") && !out.startsWith('"') ? `${out}...\n` : out;
 }
 
 function fromYamlString(...args: unknown[]): unknown {

@@ -3,6 +3,15 @@ import { ExpressionError } from '../expression-error.ts';
 import type { ExpressionFunction } from '../index.ts';
 import { positionalOnly } from '../kwargs.ts';
 
+/** Python 3 round(): halves go to the even neighbour. */
+function pyRound(n: number): number {
+  const floor = Math.floor(n);
+  const diff = n - floor;
+  if (diff > 0.5) return floor + 1;
+  if (diff < 0.5) return floor;
+  return floor % 2 === 0 ? floor : floor + 1;
+}
+
 export function toHumanTimeFromSeconds(seconds: unknown): string | null {
   if (seconds === null || seconds === undefined) return null;
   if (typeof seconds !== 'number' || Number.isNaN(seconds)) {
@@ -12,7 +21,7 @@ export function toHumanTimeFromSeconds(seconds: unknown): string | null {
   }
   if (seconds === 0) return '0s';
   if (seconds < 1) return `${seconds}\u03BCs`;
-  const whole = Math.round(seconds);
+  const whole = pyRound(seconds);
   // st2 adds the seconds to datetime(1, 1, 1) and reads year-1 / day-of-month-1 / h / m / s (months are lost).
   const d = new Date(0);
   d.setUTCFullYear(1, 0, 1);

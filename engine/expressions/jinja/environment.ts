@@ -11,6 +11,7 @@ import { extraFilters, jinjaFilters } from './filters.ts';
 import { type NjNode, njParser, njTransformer } from './nunjucks-internals.ts';
 import { PyCompiler, validateAst } from './py-compiler.ts';
 import { safeRuntime } from './safe-runtime.ts';
+import { fixStringEscapes } from './string-escapes.ts';
 
 export const env = new nunjucks.Environment([], {
   autoescape: false,
@@ -93,7 +94,7 @@ type RootFn = (env: unknown, context: unknown, frame: unknown, runtime: unknown,
 /** Parses template source (after the `{%+` pre-pass) into nunjucks' AST. Throws nunjucks errors. */
 export function parseTemplate(source: string): NjNode {
   const opts = (env as unknown as { opts: Record<string, unknown> }).opts;
-  return njParser.parse(preprocess(source), [], opts);
+  return njParser.parse(fixStringEscapes(preprocess(source)), [], opts);
 }
 
 /** Compiles a parsed template; `valueMode` makes rendering return the single expression's native value. */

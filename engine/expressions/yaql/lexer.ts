@@ -1,5 +1,6 @@
 /** YAQL tokenizer. */
 import { ExpressionError } from '../expression-error.ts';
+import { decodeEscape } from '../python-escapes.ts';
 
 export type TokenType = 'number' | 'string' | 'ident' | 'var' | 'op' | 'eof';
 
@@ -37,17 +38,6 @@ const OPERATORS = [
   '}',
   ':',
 ];
-const ESCAPES: Record<string, string> = {
-  n: '\n',
-  t: '\t',
-  r: '\r',
-  b: '\b',
-  f: '\f',
-  v: '\v',
-  a: '\x07',
-  '0': '\0',
-};
-
 export function tokenize(source: string): Token[] {
   const tokens: Token[] = [];
   let i = 0;
@@ -82,17 +72,9 @@ export function tokenize(source: string): Token[] {
           break;
         }
         if (ch === '\\' && c !== '`') {
-          const n = source[i + 1];
-          if (n === undefined) fail('unterminated string');
-          if (n === 'u') {
-            const hex = source.slice(i + 2, i + 6);
-            if (!/^[0-9a-fA-F]{4}$/.test(hex)) fail('bad \\u escape');
-            out += String.fromCharCode(Number.parseInt(hex, 16));
-            i += 6;
-            continue;
-          }
-          out += Object.hasOwn(ESCAPES, n) ? ESCAPES[n] : n;
-          i += 2;
+          const { text, used } = decodeEscape(source, i + 1);
+          out += text;
+          i += 1 + used;
           continue;
         }
         out += ch;
