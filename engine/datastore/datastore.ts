@@ -118,6 +118,17 @@ function normalizeScope(scope: string): string {
   return scope.startsWith('st2kv.') ? scope.slice('st2kv.'.length) : scope;
 }
 
+/** See Datastore.templateReader. */
+export interface TemplateKvReader {
+  readonly principal: KvPrincipal;
+  /** A system key or one of the principal's own user keys (another user's: DatastoreAccessError). */
+  read(address: KvAddress): Promise<KvItem | undefined>;
+  /** Every key the principal can read: system keys and their own user keys. */
+  list(): Promise<KvItem[]>;
+  /** The plaintext of an item this reader returned (plain values as they are). */
+  decrypt(item: KvItem): string;
+}
+
 /** Where a key lives: `system` or one user's namespace. */
 export interface KvAddress {
   scope: KvScope;
@@ -329,22 +340,36 @@ export class Datastore {
   }
 
   /**
-   * For template-context.ts: reads a key for a template or workflow run as `principal` (system keys, the
-   * principal's own user keys). Secrets stay encrypted.
+   * What a template or workflow run as `principal` may use (template-context.ts builds on it): reads of
+   * system keys and the principal's own user keys, and decryption of exactly the items this reader handed
+   * out. There is no way to decrypt a ciphertext obtained elsewhere (a pasted value, another user's key),
+   * which is the CVE-2022-44009 regression. Secrets stay encrypted until `decrypt` is called.
    */
-  async readForTemplate(principal: KvPrincipal, address: KvAddress): Promise<KvItem | undefined> {
-    this.#checkRead(principal, address);
-    const stored = await this.#read(address);
-    return stored && this.#view(stored, false);
-  }
-
-  /**
-   * For the decrypt_kv filter and st2kv(decrypt=true): decrypts a value read by `readForTemplate`.
-   * Scope rules are checked again here (CVE-2022-44009): system keys for anyone, user keys for their owner.
-   */
-  decryptForTemplate(principal: KvPrincipal, address: KvAddress, ciphertext: string): string {
-    this.#checkRead(principal, address);
-    return this.#decrypt(address, ciphertext);
+  templateReader(principal: KvPrincipal): TemplateKvReader {
+    const issued = new WeakSet<KvItem>();
+    const issue = (item: KvItem): KvItem => {
+      const frozen = Object.freeze({ ...item });
+      issued.add(frozen);
+      return frozen;
+    };
+    return {
+      principal,
+      read: async (address) => {
+        this.#checkRead(principal, address);
+        const stored = await this.#read(address);
+        return stored && issue(this.#view(stored, false));
+      },
+      list: async () => (await this.list(principal, { scope: 'all', user: principal.user })).map(issue),
+      decrypt: (item) => {
+        if (!issued.has(item)) {
+          throw new DatastoreAccessError(
+            'decrypt_kv: only values read from st2kv by this run can be decrypted',
+          );
+        }
+        this.#checkRead(principal, item);
+        return item.encrypted ? this.#decrypt(item, item.value) : item.value;
+      },
+    };
   }
 
   async close(): Promise<void> {

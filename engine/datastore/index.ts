@@ -15,6 +15,7 @@ export type {
   KvScope,
   KvSetOptions,
   SecretCipher,
+  TemplateKvReader,
 } from './datastore.ts';
 export {
   Datastore,

@@ -1,5 +1,5 @@
 import { isKeywordArgs } from '../expressions/kwargs.ts';
-import type { Datastore, KvAddress, KvItem, KvPrincipal, KvScope } from './datastore.ts';
+import type { Datastore, KvAddress, KvItem, KvPrincipal, KvScope, TemplateKvReader } from './datastore.ts';
 import { DatastoreInputError, DatastoreKeyNotFoundError } from './datastore-errors.ts';
 
 /**
@@ -80,41 +80,38 @@ export function collectKvReferences(templates: string[]): KvReferences {
 
 /** The keys one template run may see, read once for its principal. */
 export class KvSnapshot {
-  readonly #datastore: Datastore;
-  readonly #principal: KvPrincipal;
+  readonly #reader: TemplateKvReader;
   /** `system.k` / `user.k` → item, or null when looked up and absent. */
   readonly #entries: Map<string, KvItem | null>;
   /** Every key readable by the principal was read: absence means "does not exist". */
   readonly #complete: boolean;
   readonly #requested: KvReferences;
   readonly #options: KvContextOptions;
-  readonly #ciphertexts = new Map<string, KvAddress>();
+  /** Ciphertext → the item it was read as (the reader decrypts only items it issued). */
+  readonly #ciphertexts = new Map<string, KvItem>();
   readonly #plainValues = new Set<string>();
 
   constructor(
-    datastore: Datastore,
-    principal: KvPrincipal,
+    reader: TemplateKvReader,
     entries: Map<string, KvItem | null>,
     complete: boolean,
     requested: KvReferences,
     options: KvContextOptions = {},
   ) {
-    this.#datastore = datastore;
-    this.#principal = principal;
+    this.#reader = reader;
     this.#entries = entries;
     this.#complete = complete;
     this.#requested = requested;
     this.#options = options;
     for (const item of entries.values()) {
       if (!item) continue;
-      if (item.encrypted)
-        this.#ciphertexts.set(item.value, { scope: item.scope, user: item.user, name: item.name });
+      if (item.encrypted) this.#ciphertexts.set(item.value, item);
       else this.#plainValues.add(item.value);
     }
   }
 
   get principal(): KvPrincipal {
-    return this.#principal;
+    return this.#reader.principal;
   }
 
   /** The item for `system.k` / `user.k`; throws when it does not exist or was not prefetched. */
@@ -137,8 +134,8 @@ export class KvSnapshot {
   decryptValue(value: unknown): unknown {
     if (value === undefined || value === null || value === '') return value;
     if (typeof value === 'string') {
-      const address = this.#ciphertexts.get(value);
-      if (address) return this.#reveal(address, value);
+      const item = this.#ciphertexts.get(value);
+      if (item) return this.#reveal(item);
       if (this.#plainValues.has(value)) return value;
     }
     throw new DatastoreInputError(
@@ -152,11 +149,11 @@ export class KvSnapshot {
     const { scope, name } = parseKvRef(ref);
     const item = this.lookup(scope, name);
     if (!decrypt || !item.encrypted) return item.value;
-    return this.#reveal({ scope: item.scope, user: item.user, name: item.name }, item.value);
+    return this.#reveal(item);
   }
 
-  #reveal(address: KvAddress, ciphertext: string): string {
-    const plain = this.#datastore.decryptForTemplate(this.#principal, address, ciphertext);
+  #reveal(item: KvItem): string {
+    const plain = this.#reader.decrypt(item);
     this.#options.onDecrypted?.(plain);
     return plain;
   }
@@ -225,12 +222,11 @@ export async function prefetchKv(
   refs: KvReferences,
   options: KvContextOptions = {},
 ): Promise<KvSnapshot> {
+  const reader = datastore.templateReader(principal);
   const entries = new Map<string, KvItem | null>();
   if (refs.dynamic) {
-    for (const item of await datastore.list(principal, { scope: 'all', user: principal.user })) {
-      entries.set(`${item.scope}.${item.name}`, item);
-    }
-    return new KvSnapshot(datastore, principal, entries, true, refs, options);
+    for (const item of await reader.list()) entries.set(`${item.scope}.${item.name}`, item);
+    return new KvSnapshot(reader, entries, true, refs, options);
   }
   for (const scope of ['system', 'user'] as const) {
     for (const path of refs[scope]) {
@@ -238,11 +234,11 @@ export async function prefetchKv(
         const ref = `${scope}.${name}`;
         if (entries.has(ref)) continue;
         const address: KvAddress = scope === 'user' ? { scope, user: principal.user, name } : { scope, name };
-        entries.set(ref, (await datastore.readForTemplate(principal, address)) ?? null);
+        entries.set(ref, (await reader.read(address)) ?? null);
       }
     }
   }
-  return new KvSnapshot(datastore, principal, entries, false, refs, options);
+  return new KvSnapshot(reader, entries, false, refs, options);
 }
 
 /** Prefetches `refs` and returns the Jinja context (`{ st2kv, __decrypt_kv }`) to merge into a render. */

@@ -323,13 +323,16 @@ function datastoreSuite(backend: Backend): void {
       expect(() => st2kv('user.token', true)).toThrow('datastore key "user.token" does not exist');
       expect(st2kv('user.note')).toBe('bob-note');
       expect(() => snapshot.decryptValue(stolen)).toThrow(DatastoreInputError);
-      // The lower-level hook checks scope too, even when handed alice's address directly.
-      expect(() =>
-        ds.decryptForTemplate(bob, { scope: 'user', user: 'alice', name: 'token' }, stolen),
-      ).toThrow(DatastoreAccessError);
-      await expect(ds.readForTemplate(bob, { scope: 'user', user: 'alice', name: 'token' })).rejects.toThrow(
+      // The reader underneath decrypts only items it issued itself, and reads only bob's own keys.
+      const reader = ds.templateReader(bob);
+      const aliceItem = (await ds.get(admin, 'token', { scope: 'user', user: 'alice' }))!;
+      expect(() => reader.decrypt(aliceItem)).toThrow(DatastoreAccessError);
+      expect(() => reader.decrypt({ ...aliceItem, user: 'bob' })).toThrow(DatastoreAccessError);
+      await expect(reader.read({ scope: 'user', user: 'alice', name: 'token' })).rejects.toThrow(
         DatastoreAccessError,
       );
+      const issued = (await reader.read({ scope: 'system', name: 'shared' }))!;
+      expect(() => Object.assign(issued, { value: stolen })).toThrow(TypeError); // issued items are frozen
       expect(decrypted).toEqual([]);
     });
 
