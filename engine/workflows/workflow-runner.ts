@@ -1,0 +1,566 @@
+/**
+ * The durable Orquesta runtime: the `orquesta` runner. A workflow execution is a Conductor whose state lives in
+ * the Store (`saveWorkflowState`), written before anything is acted on; each task action is a child execution
+ * requested through `services.requestExecution` (with `context.parent = {execution_id, task_id, route, item_id}`
+ * and an idempotency key, so a re-request after a crash returns the same child). The runtime advances when a
+ * child finishes: the execution service (or `attachWorkflowRunner`) calls `onChildCompleted(child)`.
+ *
+ * Result of a workflow execution (as st2): `{output}` on success, `{output, errors}` otherwise.
+ */
+import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
+import type { ExpressionFunction } from '../expressions/index.ts';
+import type { ActionDefinition, ExecutionRecord, ExecutionStatus } from '../model/index.ts';
+import type { Runner, RunnerContext, RunnerResult, RunnerServices } from '../runners/runner.ts';
+import type { Store } from '../store/store.ts';
+import { Conductor, type ConductorData, isCompletedStatus, type NextTask } from './conductor.ts';
+import { inspectionErrors, inspectWorkflow } from './inspector.ts';
+import { parseWorkflow, type WorkflowSpec } from './spec.ts';
+
+/** A child execution the workflow asked for (kept until it completes). */
+export interface WorkflowChild {
+  /** Idempotency key of the request (also `context.dedupe_key` of the child). */
+  key: string;
+  task_id: string;
+  route: number;
+  item_id?: number;
+  action: string;
+  input: unknown;
+  execution_id?: string;
+  /** ISO time before which it must not be requested (task or retry delay). */
+  not_before?: string;
+}
+
+/** What is stored per workflow execution. */
+export interface WorkflowRunState {
+  v: 1;
+  conductor: ConductorData;
+  children: WorkflowChild[];
+  /** With-items results so far, by `task__rN`. */
+  items: Record<string, unknown[]>;
+  /** Counter for child request keys. */
+  seq: number;
+  /** The workflow's own context (user, parent...) that children inherit. */
+  context: { user: string; api_user?: string };
+}
+
+export interface WorkflowRunnerOptions {
+  store: Store;
+  /** Used by onChildCompleted/recover before the first run() supplies them (the execution service's). */
+  services?: RunnerServices;
+  logger?: Logger;
+  /** Reads a workflow definition (default: the action's entry_point_path from disk). */
+  loadDefinition?: (action: ActionDefinition) => string;
+  /** Extra expression functions per workflow (e.g. a cached st2kv). */
+  functions?: (record: ExecutionRecord) => Record<string, ExpressionFunction> | undefined;
+  /** Base URL st2 workflows read as ctx(st2).api_url. */
+  apiUrl?: string;
+  /** Timer for task delays (tests pass a fake). */
+  setTimer?: (fn: () => void, ms: number) => { cancel(): void };
+}
+
+const TERMINAL_CHILD: ReadonlySet<string> = new Set([
+  'succeeded',
+  'failed',
+  'timeout',
+  'canceled',
+  'abandoned',
+]);
+
+function nowIso(): string {
+  return new Date().toISOString();
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export class OrquestaRunner implements Runner {
+  readonly name = 'orquesta';
+  readonly parameters = {};
+  readonly #store: Store;
+  #services?: RunnerServices;
+  readonly #logger?: Logger;
+  readonly #options: WorkflowRunnerOptions;
+  /** Per-workflow serialization of state changes. */
+  readonly #locks = new Map<string, Promise<unknown>>();
+  readonly #specs = new Map<string, WorkflowSpec>();
+  readonly #timers = new Map<string, { cancel(): void }>();
+
+  constructor(options: WorkflowRunnerOptions) {
+    this.#options = options;
+    this.#store = options.store;
+    this.#services = options.services;
+    this.#logger = options.logger;
+  }
+
+  /** Gives the runtime the engine's services (the execution service's), if not given at construction. */
+  setServices(services: RunnerServices): void {
+    this.#services = services;
+  }
+
+  #svc(): RunnerServices {
+    if (!this.#services) throw new Error('orquesta runner: no runner services yet (call setServices)');
+    return this.#services;
+  }
+
+  #lock<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.#locks.get(id) ?? Promise.resolve();
+    const next = previous.then(fn, fn);
+    const tail = next.catch(() => undefined);
+    this.#locks.set(id, tail);
+    void tail.then(() => {
+      if (this.#locks.get(id) === tail) this.#locks.delete(id);
+    });
+    return next;
+  }
+
+  #specFor(action: ActionDefinition): WorkflowSpec {
+    const cached = this.#specs.get(action.ref);
+    const text = this.#options.loadDefinition
+      ? this.#options.loadDefinition(action)
+      : readFileSync(action.entry_point_path ?? '', 'utf8');
+    if (cached && (cached.definition as { __text?: string }).__text === text) return cached;
+    const spec = parseWorkflow(text);
+    Object.defineProperty(spec.definition as object, '__text', { value: text, enumerable: false });
+    this.#specs.set(action.ref, spec);
+    return spec;
+  }
+
+  #conductorFor(state: WorkflowRunState, record?: ExecutionRecord): Conductor {
+    const functions = record ? this.#options.functions?.(record) : undefined;
+    return Conductor.deserialize(state.conductor, undefined, functions ? { functions } : {});
+  }
+
+  #save(id: string, state: WorkflowRunState, conductor: Conductor): void {
+    state.conductor = conductor.serialize();
+    this.#store.saveWorkflowState(id, state);
+  }
+
+  #load(id: string): WorkflowRunState | undefined {
+    const raw = this.#store.loadWorkflowState(id) as WorkflowRunState | undefined;
+    return raw && raw.v === 1 ? raw : undefined;
+  }
+
+  // ---------------------------------------------------------------- Runner
+
+  async run(ctx: RunnerContext): Promise<RunnerResult> {
+    this.#services ??= ctx.services;
+    if (ctx.resumed) {
+      const existing = this.#load(ctx.executionId);
+      if (existing) {
+        await this.recover(ctx.record);
+        const rec = this.#svc().getExecution(ctx.executionId);
+        return { status: (rec?.status ?? 'running') as ExecutionStatus };
+      }
+    }
+    let spec: WorkflowSpec;
+    try {
+      spec = this.#specFor(ctx.action);
+    } catch (error) {
+      return {
+        status: 'failed',
+        result: { errors: [{ type: 'error', message: message(error) }], output: null },
+      };
+    }
+    const inspection = inspectionErrors(inspectWorkflow(spec));
+    if (inspection.length > 0) {
+      return { status: 'failed', result: { errors: inspection, output: null } };
+    }
+    const st2: Record<string, unknown> = {
+      action_execution_id: ctx.executionId,
+      workflow_execution_id: ctx.executionId,
+      user: ctx.context.user,
+      pack: ctx.action.pack,
+      action: ctx.action.ref,
+      runner: this.name,
+    };
+    if (ctx.context.api_user) st2.api_user = ctx.context.api_user;
+    if (this.#options.apiUrl) st2.api_url = this.#options.apiUrl;
+    const parentCtx: Record<string, unknown> = { st2 };
+    if (ctx.context.parent) parentCtx.parent = ctx.context.parent;
+    const functions = this.#options.functions?.(ctx.record);
+    const conductor = new Conductor(spec, {
+      inputs: ctx.parameters,
+      context: parentCtx,
+      ...(functions ? { functions } : {}),
+    });
+    if (conductor.getWorkflowStatus() === 'null') conductor.requestWorkflowStatus('running');
+    const state: WorkflowRunState = {
+      v: 1,
+      conductor: conductor.serialize(),
+      children: [],
+      items: {},
+      seq: 0,
+      context: {
+        user: ctx.context.user,
+        ...(ctx.context.api_user ? { api_user: ctx.context.api_user } : {}),
+      },
+    };
+    this.#store.saveWorkflowState(ctx.executionId, state);
+    return this.#lock(ctx.executionId, async () => {
+      const outcome = await this.#advance(ctx.executionId, state, conductor, ctx.record, false);
+      return outcome ?? { status: 'running' };
+    });
+  }
+
+  async pause(executionId: string): Promise<void> {
+    await this.#control(executionId, 'pausing');
+  }
+
+  async resume(executionId: string): Promise<void> {
+    await this.#control(executionId, 'resuming');
+  }
+
+  async cancel(executionId: string): Promise<void> {
+    await this.#control(executionId, 'canceling');
+  }
+
+  async #control(executionId: string, status: 'pausing' | 'resuming' | 'canceling'): Promise<void> {
+    await this.#lock(executionId, async () => {
+      const state = this.#load(executionId);
+      if (!state) throw new Error(`workflow execution "${executionId}" has no stored state`);
+      const conductor = this.#conductorFor(state, this.#svc().getExecution(executionId));
+      conductor.requestWorkflowStatus(status);
+      if (status === 'canceling') {
+        // Children not requested yet (delayed) are dropped; requested ones finish (or are canceled by their owner).
+        for (const child of state.children.filter((c) => !c.execution_id && c.not_before)) {
+          this.#timers.get(child.key)?.cancel();
+          this.#timers.delete(child.key);
+        }
+        state.children = state.children.filter((c) => c.execution_id || !c.not_before);
+      }
+      await this.#advance(executionId, state, conductor, undefined, true);
+    });
+  }
+
+  /** Crash recovery: re-requests children (idempotent), applies completions missed while down, advances. */
+  async recover(record: ExecutionRecord): Promise<void> {
+    const services = this.#svc();
+    await this.#lock(record.id, async () => {
+      const state = this.#load(record.id);
+      if (!state) {
+        await services.completeExecution(record.id, 'abandoned', {
+          errors: [{ type: 'error', message: 'workflow state was not found after a restart' }],
+          output: null,
+        });
+        return;
+      }
+      const conductor = this.#conductorFor(state, record);
+      const unrequested: WorkflowChild[] = [];
+      for (const child of [...state.children]) {
+        const rec = child.execution_id ? services.getExecution(child.execution_id) : undefined;
+        if (rec && TERMINAL_CHILD.has(rec.status)) this.#applyChild(state, conductor, child, rec);
+        else if (!child.execution_id) unrequested.push(child);
+      }
+      await this.#advance(record.id, state, conductor, record, true);
+      // Saved but maybe never requested before the crash: request again (the idempotency key dedupes).
+      for (const child of unrequested) this.#schedule(record.id, child, record);
+    });
+  }
+
+  // ---------------------------------------------------------------- children
+
+  /** The execution service calls this for every completed execution; children of workflows advance them. */
+  async onChildCompleted(child: ExecutionRecord): Promise<void> {
+    const parentId = child.context?.parent?.execution_id;
+    if (!parentId || !TERMINAL_CHILD.has(child.status)) return;
+    await this.#onChild(parentId, child);
+  }
+
+  /** Non-terminal child changes that matter: `pending` (an inquiry) pauses the workflow. */
+  async onChildUpdated(child: ExecutionRecord): Promise<void> {
+    const parentId = child.context?.parent?.execution_id;
+    if (!parentId) return;
+    if (TERMINAL_CHILD.has(child.status)) return this.onChildCompleted(child);
+    if (child.status !== 'pending') return;
+    await this.#onChild(parentId, child);
+  }
+
+  async #onChild(parentId: string, child: ExecutionRecord): Promise<void> {
+    if (!this.#store.loadWorkflowState(parentId)) return;
+    await this.#lock(parentId, async () => {
+      const state = this.#load(parentId);
+      if (!state) return;
+      const ref = this.#findChild(state, child);
+      if (!ref) return;
+      const parent = this.#svc().getExecution(parentId);
+      const conductor = this.#conductorFor(state, parent);
+      this.#applyChild(state, conductor, ref, child);
+      await this.#advance(parentId, state, conductor, parent, true);
+    });
+  }
+
+  #findChild(state: WorkflowRunState, child: ExecutionRecord): WorkflowChild | undefined {
+    const key = child.context?.dedupe_key;
+    return (
+      state.children.find((c) => c.execution_id === child.id) ??
+      (typeof key === 'string' ? state.children.find((c) => c.key === key) : undefined)
+    );
+  }
+
+  #applyChild(
+    state: WorkflowRunState,
+    conductor: Conductor,
+    ref: WorkflowChild,
+    child: ExecutionRecord,
+  ): void {
+    ref.execution_id ??= child.id;
+    const itemEvent = ref.item_id !== undefined ? { itemId: ref.item_id } : {};
+    if (child.status === 'pending') {
+      const entry = conductor.getTaskState(ref.task_id, ref.route);
+      if (entry?.status !== 'pending') {
+        conductor.updateTaskState(ref.task_id, ref.route, { status: 'pending', ...itemEvent });
+      }
+      return;
+    }
+    // An inquiry answered while the workflow waits paused for it: resume first (st2 does the same).
+    const entry = conductor.getTaskState(ref.task_id, ref.route);
+    if (conductor.getWorkflowStatus() === 'paused' && entry?.status === 'pending') {
+      conductor.requestWorkflowStatus('resuming');
+    }
+    const result = child.result ?? null;
+    if (ref.item_id !== undefined) {
+      const k = `${ref.task_id}__r${ref.route}`;
+      const acc = state.items[k] ?? [];
+      while (acc.length <= ref.item_id) acc.push(null);
+      acc[ref.item_id] = result;
+      state.items[k] = acc;
+      conductor.updateTaskState(ref.task_id, ref.route, {
+        status: child.status,
+        result,
+        itemId: ref.item_id,
+        accumulatedResult: [...acc],
+      });
+    } else {
+      conductor.updateTaskState(ref.task_id, ref.route, { status: child.status, result });
+    }
+    state.children = state.children.filter((c) => c !== ref);
+  }
+
+  // ---------------------------------------------------------------- advancing
+
+  /**
+   * Starts what is ready, saves, requests children; finishes the workflow execution when it is completed.
+   * Returns the runner result when the workflow ended (or paused) during run().
+   */
+  async #advance(
+    id: string,
+    state: WorkflowRunState,
+    conductor: Conductor,
+    record: ExecutionRecord | undefined,
+    report: boolean,
+  ): Promise<RunnerResult | undefined> {
+    const toRequest: WorkflowChild[] = [];
+    for (let guard = 0; guard < 10_000; guard++) {
+      const next = conductor.getNextTasks();
+      if (next.length === 0) break;
+      let immediate = false;
+      for (const task of next) immediate = this.#start(state, conductor, task, toRequest) || immediate;
+      if (!immediate) break;
+    }
+    this.#save(id, state, conductor);
+    for (const child of toRequest) this.#schedule(id, child, record);
+    return this.#report(id, conductor, report);
+  }
+
+  /** Marks a task's actions started; returns true when something completed on the spot (no action to run). */
+  #start(state: WorkflowRunState, conductor: Conductor, task: NextTask, toRequest: WorkflowChild[]): boolean {
+    const isItems = task.items_count !== undefined;
+    if (isItems && task.items_count === 0) {
+      conductor.updateTaskState(task.id, task.route, { status: 'running' });
+      conductor.updateTaskState(task.id, task.route, { status: 'succeeded', result: [] });
+      return true;
+    }
+    let immediate = false;
+    const delay = task.delay && task.delay > 0 ? task.delay : 0;
+    for (const action of task.actions) {
+      const itemEvent = isItems ? { itemId: action.item_id as number } : {};
+      // A delayed task stays staged until its request fires: do not ask for it twice.
+      const waiting = state.children.some(
+        (c) =>
+          c.task_id === task.id && c.route === task.route && c.item_id === action.item_id && !c.execution_id,
+      );
+      if (waiting) continue;
+      if (!action.action) {
+        // An action-less task (a decision point) succeeds at once.
+        conductor.updateTaskState(task.id, task.route, { status: 'running', ...itemEvent });
+        conductor.updateTaskState(task.id, task.route, { status: 'succeeded', result: null, ...itemEvent });
+        immediate = true;
+        continue;
+      }
+      state.seq += 1;
+      const child: WorkflowChild = {
+        key: `wf${state.seq}`,
+        task_id: task.id,
+        route: task.route,
+        action: action.action,
+        input: action.input ?? {},
+      };
+      if (isItems) child.item_id = action.item_id as number;
+      if (delay > 0) child.not_before = new Date(Date.now() + delay * 1000).toISOString();
+      else conductor.updateTaskState(task.id, task.route, { status: 'running', ...itemEvent });
+      state.children.push(child);
+      toRequest.push(child);
+    }
+    return immediate;
+  }
+
+  #schedule(id: string, child: WorkflowChild, record: ExecutionRecord | undefined): void {
+    const wait = child.not_before ? Date.parse(child.not_before) - Date.now() : 0;
+    if (wait > 0) {
+      const setTimer =
+        this.#options.setTimer ??
+        ((fn: () => void, ms: number) => {
+          const t = setTimeout(fn, ms);
+          t.unref?.();
+          return { cancel: () => clearTimeout(t) };
+        });
+      this.#timers.set(
+        child.key,
+        setTimer(() => {
+          this.#timers.delete(child.key);
+          void this.#lock(id, () => this.#requestChild(id, child.key, record, true));
+        }, wait),
+      );
+      return;
+    }
+    void this.#lock(id, () => this.#requestChild(id, child.key, record, false));
+  }
+
+  async #requestChild(
+    id: string,
+    key: string,
+    record: ExecutionRecord | undefined,
+    delayed: boolean,
+  ): Promise<void> {
+    const state = this.#load(id);
+    const child = state?.children.find((c) => c.key === key);
+    if (!state || !child || child.execution_id) return;
+    const services = this.#svc();
+    if (delayed) {
+      // Paused or canceled while it waited: forget it; it is still staged and runs again on resume.
+      const status = this.#conductorFor(state).getWorkflowStatus();
+      if (status !== 'running' && status !== 'resuming') {
+        state.children = state.children.filter((c) => c !== child);
+        this.#store.saveWorkflowState(id, state);
+        return;
+      }
+    }
+    const parent: NonNullable<ExecutionRecord['context']['parent']> = {
+      execution_id: id,
+      task_id: child.task_id,
+      route: child.route,
+    };
+    if (child.item_id !== undefined) parent.item_id = child.item_id;
+    const context = { ...state.context, parent };
+    const dedupeKey = `${id}:${key}`;
+    let rec: ExecutionRecord | undefined;
+    let failure: string | undefined;
+    try {
+      rec = await services.requestExecution({
+        action: child.action,
+        parameters: (child.input && typeof child.input === 'object' ? child.input : {}) as Record<
+          string,
+          unknown
+        >,
+        context,
+        dedupeKey,
+      });
+    } catch (error) {
+      failure = message(error);
+    }
+    const fresh = this.#load(id);
+    const ref = fresh?.children.find((c) => c.key === key);
+    if (!fresh || !ref) return; // completed meanwhile
+    const conductor = this.#conductorFor(fresh, record ?? services.getExecution(id));
+    if (delayed) {
+      const itemEvent = ref.item_id !== undefined ? { itemId: ref.item_id } : {};
+      conductor.updateTaskState(ref.task_id, ref.route, { status: 'running', ...itemEvent });
+    }
+    if (rec) {
+      ref.execution_id = rec.id;
+      if (TERMINAL_CHILD.has(rec.status)) this.#applyChild(fresh, conductor, ref, rec);
+    } else {
+      this.#logger?.warn(
+        { execution_id: id, task_id: ref.task_id, err: failure },
+        'workflow task request failed',
+      );
+      this.#applyChild(fresh, conductor, ref, {
+        id: '',
+        action: ref.action,
+        runner: '',
+        status: 'failed',
+        parameters: {},
+        context: { user: fresh.context.user },
+        result: { error: failure },
+        log: [],
+        start_timestamp: nowIso(),
+      });
+    }
+    await this.#advance(id, fresh, conductor, record, true);
+  }
+
+  /** Moves the workflow execution to the conductor's status; completes it with {output, errors}. */
+  async #report(id: string, conductor: Conductor, report: boolean): Promise<RunnerResult | undefined> {
+    const status = conductor.getWorkflowStatus();
+    if (isCompletedStatus(status)) {
+      conductor.renderWorkflowOutput();
+      const final = conductor.getWorkflowStatus() as ExecutionStatus;
+      const result: Record<string, unknown> = { output: conductor.getWorkflowOutput() };
+      if (final !== 'succeeded' || conductor.errors.length > 0) result.errors = conductor.errors;
+      const state = this.#load(id);
+      if (state) this.#save(id, state, conductor);
+      if (!report) return { status: final, result };
+      await this.#svc().completeExecution(id, final, result);
+      return undefined;
+    }
+    const mapped: ExecutionStatus | undefined =
+      status === 'paused' || status === 'pausing' || status === 'canceling'
+        ? status
+        : status === 'resuming' || status === 'running'
+          ? 'running'
+          : undefined;
+    if (!mapped) return undefined;
+    if (!report) return mapped === 'running' ? undefined : { status: mapped };
+    const current = this.#svc().getExecution(id);
+    if (current && current.status !== mapped && !TERMINAL_CHILD.has(current.status)) {
+      await this.#svc().completeExecution(id, mapped);
+    }
+    return undefined;
+  }
+}
+
+/**
+ * Wires the runtime to an execution service: completions (and pending inquiries, through the bus) of children
+ * advance their workflows. Returns an unsubscribe function.
+ */
+export function attachWorkflowRunner(
+  runner: OrquestaRunner,
+  executions: {
+    onCompleted(listener: (record: ExecutionRecord) => void): () => void;
+    services: RunnerServices;
+  },
+  logger?: Logger,
+): () => void {
+  runner.setServices(executions.services);
+  const onError = (error: unknown, record: ExecutionRecord) =>
+    logger?.error(
+      { err: error, execution_id: record.context?.parent?.execution_id },
+      'workflow advance failed',
+    );
+  const offCompleted = executions.onCompleted((record) => {
+    if (record.context?.parent?.execution_id) {
+      runner.onChildCompleted(record).catch((e) => onError(e, record));
+    }
+  });
+  const offUpdated = executions.services.events.on('execution__update', (record) => {
+    if (record.status === 'pending' && record.context?.parent?.execution_id) {
+      runner.onChildUpdated(record).catch((e) => onError(e, record));
+    }
+  });
+  return () => {
+    offCompleted();
+    offUpdated();
+  };
+}

@@ -1,0 +1,342 @@
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { EventBus } from '../../engine/events/event-bus.ts';
+import type { ActionDefinition, ExecutionRecord, ExecutionStatus } from '../../engine/model/index.ts';
+import type { ExecutionRequest, RunnerContext, RunnerServices } from '../../engine/runners/runner.ts';
+import type { Store } from '../../engine/store/store.ts';
+import { OrquestaRunner, type WorkflowRunState } from '../../engine/workflows/workflow-runner.ts';
+
+/** The store part the runtime uses, in memory (JSON round trip, like a real store). */
+function memoryStore(): Store & { states: Map<string, string> } {
+  const states = new Map<string, string>();
+  return {
+    states,
+    saveWorkflowState: (id: string, state: unknown) => void states.set(id, JSON.stringify(state)),
+    loadWorkflowState: (id: string) => (states.has(id) ? JSON.parse(states.get(id) as string) : undefined),
+  } as unknown as Store & { states: Map<string, string> };
+}
+
+/** Fake engine services: children are recorded (deduped by key); tests finish them by hand. */
+function fakeServices() {
+  const records = new Map<string, ExecutionRecord>();
+  const byKey = new Map<string, string>();
+  const requests: ExecutionRequest[] = [];
+  const completions: Array<{ id: string; status: ExecutionStatus; result?: unknown }> = [];
+  let n = 0;
+  const services: RunnerServices = {
+    events: new EventBus(),
+    async requestExecution(req) {
+      const existing = req.dedupeKey ? byKey.get(req.dedupeKey) : undefined;
+      if (existing) return records.get(existing) as ExecutionRecord;
+      if (req.action === 'missing.action') throw new Error('action "missing.action" not found');
+      requests.push(req);
+      const id = `child${++n}`;
+      const rec: ExecutionRecord = {
+        id,
+        action: req.action,
+        runner: 'fake',
+        status: 'running',
+        parameters: req.parameters ?? {},
+        context: { ...req.context, ...(req.dedupeKey ? { dedupe_key: req.dedupeKey } : {}) },
+        log: [],
+        start_timestamp: new Date().toISOString(),
+      };
+      records.set(id, rec);
+      if (req.dedupeKey) byKey.set(req.dedupeKey, id);
+      return rec;
+    },
+    async completeExecution(id, status, result) {
+      completions.push({ id, status, result });
+      const rec = records.get(id);
+      if (rec) Object.assign(rec, { status, result });
+    },
+    getExecution: (id) => records.get(id),
+    packConfig: () => ({}),
+  };
+  const finish = (id: string, status: ExecutionStatus, result?: unknown): ExecutionRecord => {
+    const rec = records.get(id) as ExecutionRecord;
+    Object.assign(rec, { status, result });
+    return rec;
+  };
+  return { services, records, requests, completions, finish };
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 0));
+
+async function settled(): Promise<void> {
+  for (let i = 0; i < 10; i++) await settle();
+}
+
+function workflowAction(ref = 'demo.wf'): ActionDefinition {
+  return {
+    ref,
+    name: ref.split('.')[1] as string,
+    pack: 'demo',
+    enabled: true,
+    runner_type: 'orquesta',
+    entry_point: 'workflows/wf.yaml',
+    parameters: {},
+    metadata_file: '/dev/null',
+    pack_path: '/dev/null',
+  };
+}
+
+function setup(definition: string, parameters: Record<string, unknown> = {}) {
+  const store = memoryStore();
+  const fake = fakeServices();
+  const runner = new OrquestaRunner({ store, services: fake.services, loadDefinition: () => definition });
+  const wfRecord: ExecutionRecord = {
+    id: 'wf1',
+    action: 'demo.wf',
+    runner: 'orquesta',
+    status: 'running',
+    parameters,
+    context: { user: 'stanley' },
+    log: [],
+    start_timestamp: new Date().toISOString(),
+  };
+  fake.records.set('wf1', wfRecord);
+  const ctx = {
+    executionId: 'wf1',
+    action: workflowAction(),
+    parameters,
+    secretParameters: new Set<string>(),
+    context: wfRecord.context,
+    signal: new AbortController().signal,
+    output: () => {},
+    logger: pino({ level: 'silent' }),
+    services: fake.services,
+    addSecret: () => {},
+    outputCapBytes: 1024,
+    resumed: false,
+    record: wfRecord,
+  } satisfies RunnerContext;
+  return { store, fake, runner, ctx, wfRecord };
+}
+
+const SEQUENTIAL = `
+version: 1.0
+input:
+  - name
+output:
+  - greeting: <% ctx().greeting %>
+tasks:
+  task1:
+    action: core.echo message=<% ctx().name %>
+    next:
+      - when: <% succeeded() %>
+        publish: greeting=<% result().stdout %>
+        do: task2
+  task2:
+    action: core.echo message="done <% ctx().greeting %>"
+`;
+
+describe('OrquestaRunner', () => {
+  it('runs tasks as child executions with parent context and completes with the output', async () => {
+    const { fake, runner, ctx, store } = setup(SEQUENTIAL, { name: 'Stanley' });
+    const res = await runner.run(ctx);
+    expect(res.status).toBe('running');
+    await settled();
+    expect(fake.requests).toHaveLength(1);
+    expect(fake.requests[0]).toMatchObject({
+      action: 'core.echo',
+      parameters: { message: 'Stanley' },
+      context: { user: 'stanley', parent: { execution_id: 'wf1', task_id: 'task1', route: 0 } },
+    });
+    const saved = store.loadWorkflowState('wf1') as WorkflowRunState;
+    expect(saved.children).toHaveLength(1);
+    expect(saved.children[0]?.execution_id).toBe('child1');
+
+    await runner.onChildCompleted(fake.finish('child1', 'succeeded', { stdout: 'hello Stanley' }));
+    await settled();
+    expect(fake.requests[1]).toMatchObject({
+      action: 'core.echo',
+      parameters: { message: 'done hello Stanley' },
+    });
+    await runner.onChildCompleted(fake.finish('child2', 'succeeded', { stdout: 'ok' }));
+    await settled();
+    expect(fake.completions.at(-1)).toEqual({
+      id: 'wf1',
+      status: 'succeeded',
+      result: { output: { greeting: 'hello Stanley' } },
+    });
+  });
+
+  it('fails the workflow with errors when a task fails without remediation', async () => {
+    const { fake, runner, ctx } = setup(SEQUENTIAL, { name: 'x' });
+    await runner.run(ctx);
+    await settled();
+    await runner.onChildCompleted(fake.finish('child1', 'failed', { stderr: 'boom' }));
+    await settled();
+    const last = fake.completions.at(-1);
+    expect(last?.status).toBe('failed');
+    expect((last?.result as { errors: unknown[] }).errors).toEqual([
+      {
+        type: 'error',
+        message: 'Execution failed. See result for details.',
+        task_id: 'task1',
+        result: { stderr: 'boom' },
+      },
+    ]);
+  });
+
+  it('a task whose action cannot be requested fails like a failed action', async () => {
+    const { fake, runner, ctx } = setup('tasks:\n  t:\n    action: missing.action\n');
+    await runner.run(ctx);
+    await settled();
+    const last = fake.completions.at(-1);
+    expect(last?.status).toBe('failed');
+    expect(JSON.stringify(last?.result)).toContain('missing.action');
+  });
+
+  it('fails at once on inspection errors', async () => {
+    const { runner, ctx } = setup('tasks:\n  t:\n    action: core.noop\n    next: [{do: nowhere}]\n');
+    const res = await runner.run(ctx);
+    expect(res.status).toBe('failed');
+    expect(JSON.stringify(res.result)).toContain('The task \\"nowhere\\" is not defined.');
+  });
+
+  it('runs with-items children and gathers item results in order', async () => {
+    const { fake, runner, ctx } = setup(`
+vars:
+  - hosts: [a, b, c]
+output:
+  - out: <% ctx().out %>
+tasks:
+  each:
+    with:
+      items: h in <% ctx(hosts) %>
+      concurrency: 2
+    action: core.echo message=<% item(h) %>
+    next:
+      - when: <% succeeded() %>
+        publish: out=<% result() %>
+`);
+    await runner.run(ctx);
+    await settled();
+    expect(fake.requests.map((r) => [r.parameters, r.context.parent?.item_id])).toEqual([
+      [{ message: 'a' }, 0],
+      [{ message: 'b' }, 1],
+    ]);
+    await runner.onChildCompleted(fake.finish('child2', 'succeeded', 'B'));
+    await settled();
+    expect(fake.requests.map((r) => r.context.parent?.item_id)).toEqual([0, 1, 2]);
+    await runner.onChildCompleted(fake.finish('child3', 'succeeded', 'C'));
+    await runner.onChildCompleted(fake.finish('child1', 'succeeded', 'A'));
+    await settled();
+    expect(fake.completions.at(-1)).toEqual({
+      id: 'wf1',
+      status: 'succeeded',
+      result: { output: { out: ['A', 'B', 'C'] } },
+    });
+  });
+
+  it('recovers after a crash: re-requests unrequested children (deduped) and applies missed completions', async () => {
+    const { fake, runner, ctx, store } = setup(
+      'tasks:\n  a:\n    action: core.noop\n    next: [{do: b}]\n  b:\n    action: core.noop\n',
+    );
+    await runner.run(ctx);
+    await settled();
+    // The child finished while the engine was down: no onChildCompleted call.
+    fake.finish('child1', 'succeeded', null);
+    const again = new OrquestaRunner({ store, services: fake.services, loadDefinition: () => '' });
+    await again.recover(ctx.record);
+    await settled();
+    expect(fake.requests.map((r) => r.context.parent?.task_id)).toEqual(['a', 'b']);
+    // A state saved with a child never requested (crash between save and request) is requested once.
+    const state = store.loadWorkflowState('wf1') as WorkflowRunState;
+    const child = state.children[0];
+    expect(child?.task_id).toBe('b');
+    const key = child?.key;
+    delete (child as { execution_id?: string }).execution_id;
+    store.saveWorkflowState('wf1', state);
+    await new OrquestaRunner({ store, services: fake.services, loadDefinition: () => '' }).recover(
+      ctx.record,
+    );
+    await settled();
+    expect(fake.requests).toHaveLength(2);
+    expect((store.loadWorkflowState('wf1') as WorkflowRunState).children[0]).toMatchObject({
+      key,
+      execution_id: 'child2',
+    });
+    await again.onChildCompleted(fake.finish('child2', 'succeeded', null));
+    await settled();
+    expect(fake.completions.at(-1)?.status).toBe('succeeded');
+  });
+
+  it('pauses while a child runs, then resumes', async () => {
+    const { fake, runner, ctx } = setup(
+      'tasks:\n  a:\n    action: core.noop\n    next: [{do: b}]\n  b:\n    action: core.noop\n',
+    );
+    await runner.run(ctx);
+    await settled();
+    await runner.pause('wf1');
+    await runner.onChildCompleted(fake.finish('child1', 'succeeded', null));
+    await settled();
+    expect(fake.completions.at(-1)).toEqual({ id: 'wf1', status: 'paused', result: undefined });
+    expect(fake.requests).toHaveLength(1);
+    await runner.resume('wf1');
+    await settled();
+    expect(fake.requests).toHaveLength(2);
+    await runner.onChildCompleted(fake.finish('child2', 'succeeded', null));
+    await settled();
+    expect(fake.completions.at(-1)?.status).toBe('succeeded');
+  });
+
+  it('a pending child (inquiry) pauses the workflow; its answer resumes it', async () => {
+    const { fake, runner, ctx } = setup(`
+tasks:
+  ask:
+    action: core.ask
+    next:
+      - when: <% succeeded() and result().response.approved %>
+        do: go
+  go:
+    action: core.noop
+`);
+    await runner.run(ctx);
+    await settled();
+    const pending = fake.records.get('child1') as ExecutionRecord;
+    pending.status = 'pending';
+    await runner.onChildUpdated(pending);
+    expect(fake.completions.at(-1)).toMatchObject({ id: 'wf1', status: 'paused' });
+    await runner.onChildCompleted(fake.finish('child1', 'succeeded', { response: { approved: true } }));
+    await settled();
+    expect(fake.requests.map((r) => r.action)).toEqual(['core.ask', 'core.noop']);
+  });
+
+  it('cancels: canceling while a child runs, canceled when it ends', async () => {
+    const { fake, runner, ctx } = setup(SEQUENTIAL, { name: 'x' });
+    await runner.run(ctx);
+    await settled();
+    await runner.cancel('wf1');
+    expect(fake.completions.at(-1)).toMatchObject({ id: 'wf1', status: 'canceling' });
+    await runner.onChildCompleted(fake.finish('child1', 'succeeded', { stdout: 'x' }));
+    await settled();
+    expect(fake.completions.at(-1)?.status).toBe('canceled');
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  it('waits for a task delay before requesting the child', async () => {
+    const timers: Array<() => void> = [];
+    const store = memoryStore();
+    const fake = fakeServices();
+    const runner = new OrquestaRunner({
+      store,
+      services: fake.services,
+      loadDefinition: () => 'tasks:\n  t:\n    delay: 5\n    action: core.noop\n',
+      setTimer: (fn) => {
+        timers.push(fn);
+        return { cancel: () => {} };
+      },
+    });
+    const { ctx } = setup('');
+    await runner.run({ ...ctx, services: fake.services });
+    await settled();
+    expect(fake.requests).toHaveLength(0);
+    expect(timers).toHaveLength(1);
+    timers[0]?.();
+    await settled();
+    expect(fake.requests).toHaveLength(1);
+  });
+});
