@@ -170,7 +170,7 @@ describe('OrquestaRunner', () => {
     await settled();
     const last = fake.completions.at(-1);
     expect(last?.status).toBe('failed');
-    expect((last?.result as { errors: unknown[] }).errors).toEqual([
+    expect((last?.result as { errors?: unknown[] } | undefined)?.errors).toEqual([
       {
         type: 'error',
         message: 'Execution failed. See result for details.',
