@@ -1,3 +1,4 @@
+export { AliasFormatNotAvailableError, parseWithAliasFormat } from './alias-format.ts';
 export { type CliMatchResult, matchForCli } from './cli-match.ts';
 export {
   AliasFormatError,

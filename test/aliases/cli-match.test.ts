@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { AliasFormatNotAvailableError, parseWithAliasFormat } from '../../aliases/alias-format.ts';
 import { matchForCli } from '../../aliases/cli-match.ts';
+import { AliasParseError } from '../../aliases/format-parser.ts';
 import { alias } from './fixtures.ts';
 
 const aliases = [
@@ -69,5 +71,42 @@ describe('matchForCli', () => {
       kind: 'no_match',
       candidates: ['deploy {{app}} to {{env=prod}}'],
     });
+  });
+});
+
+describe('parseWithAliasFormat (POST /v1/aliasexecution)', () => {
+  const alias1 = alias('aliases.alias1', ['Lorem ipsum {{param1}} dolor sit {{param2}} amet.']);
+
+  it('parses with one of the alias representations (test_basic_execution)', () => {
+    expect(
+      parseWithAliasFormat(
+        alias1,
+        'Lorem ipsum {{param1}} dolor sit {{param2}} amet.',
+        'Lorem ipsum value1 dolor sit "value2 value3" amet.',
+      ),
+    ).toEqual([{ param1: 'value1', param2: 'value2 value3' }]);
+  });
+
+  it('refuses a format the alias does not have (test_invalid_format_string_referenced_in_request)', () => {
+    expect(() => parseWithAliasFormat(alias1, 'some invalid not supported string', 'x')).toThrow(
+      'Format string "some invalid not supported string" is not available on the alias "alias1"',
+    );
+    expect(() => parseWithAliasFormat(alias1, 'x', 'x')).toThrow(AliasFormatNotAvailableError);
+  });
+
+  it('a match_multiple representation gives every match', () => {
+    const multi = alias('aliases.m', [
+      { display: 'dup', representation: ['(?:\\b|^)dup (?P<k>\\d+)(?:\\b|$)'], match_multiple: true },
+    ]);
+    expect(parseWithAliasFormat(multi, '(?:\\b|^)dup (?P<k>\\d+)(?:\\b|$)', 'dup 1 and dup 2')).toEqual([
+      { k: '1' },
+      { k: '2' },
+    ]);
+  });
+
+  it('a command that does not fit raises the parser error', () => {
+    expect(() =>
+      parseWithAliasFormat(alias1, 'Lorem ipsum {{param1}} dolor sit {{param2}} amet.', 'nope'),
+    ).toThrow(AliasParseError);
   });
 });
