@@ -13,6 +13,7 @@ type Bench = () => Promise<BenchResult[]>;
 const BENCHES: Record<string, () => Promise<Bench>> = {
   rules: async () => (await import('./rules.bench.ts')).benchRules,
   aliases: async () => (await import('./aliases.bench.ts')).benchAliases,
+  webhooks: async () => (await import('./webhook.bench.ts')).benchWebhooks,
 };
 
 export async function runBenchmarks(args: string[]): Promise<void> {
@@ -23,7 +24,10 @@ export async function runBenchmarks(args: string[]): Promise<void> {
     const results = await (await load())();
     for (const r of results) {
       if (json) process.stdout.write(`${JSON.stringify(r)}\n`);
-      else process.stdout.write(`${r.name.padEnd(60)} ${r.value.toLocaleString('en-US', { maximumFractionDigits: 2 })} ${r.unit}\n`);
+      else
+        process.stdout.write(
+          `${r.name.padEnd(60)} ${r.value.toLocaleString('en-US', { maximumFractionDigits: 2 })} ${r.unit}\n`,
+        );
     }
   }
 }

@@ -80,7 +80,11 @@ export interface Engine {
   waitForExecution(id: string): Promise<ExecutionRecord>;
 
   // triggers and rules
-  dispatchTrigger(trigger: string, payload: Record<string, unknown>, options?: DispatchOptions): DispatchResult;
+  dispatchTrigger(
+    trigger: string,
+    payload: Record<string, unknown>,
+    options?: DispatchOptions,
+  ): DispatchResult;
   /** Known webhook urls (from rules with core.st2.webhook and from config). */
   webhookKnown(url: string): boolean;
   listTriggerInstances(query: { trigger?: string; status?: string; limit?: number }): TriggerInstance[];

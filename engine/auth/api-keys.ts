@@ -6,7 +6,11 @@ export function hashApiKey(key: string): string {
 }
 
 /** Creates an API key: the key is returned once; only its hash is stored. */
-export function createApiKey(store: Store, user: string, name?: string): { key: string; record: ApiKeyRecord } {
+export function createApiKey(
+  store: Store,
+  user: string,
+  name?: string,
+): { key: string; record: ApiKeyRecord } {
   const key = `sq_${randomBytes(32).toString('base64url')}`;
   const record: ApiKeyRecord = {
     id: randomUUID(),

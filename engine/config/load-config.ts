@@ -38,7 +38,11 @@ export interface LoadConfigOptions {
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-function flatten(obj: Record<string, unknown>, prefix = '', out: Record<string, unknown> = {}): Record<string, unknown> {
+function flatten(
+  obj: Record<string, unknown>,
+  prefix = '',
+  out: Record<string, unknown> = {},
+): Record<string, unknown> {
   for (const [k, v] of Object.entries(obj)) {
     const key = prefix ? `${prefix}.${k}` : k;
     const def = CONFIG_KEYS.find((c) => c.key === key);
@@ -66,7 +70,8 @@ function coerce(def: ConfigKey, raw: unknown, source: string, fromEnv: boolean):
     }
     case 'boolean':
       if (typeof raw === 'boolean') return raw;
-      if (fromEnv && typeof raw === 'string' && /^(true|false|1|0|yes|no)$/i.test(raw)) return /^(true|1|yes)$/i.test(raw);
+      if (fromEnv && typeof raw === 'string' && /^(true|false|1|0|yes|no)$/i.test(raw))
+        return /^(true|1|yes)$/i.test(raw);
       return fail('true or false');
     case 'string-list':
       if (Array.isArray(raw) && raw.every((x) => typeof x === 'string')) return raw;
@@ -93,7 +98,8 @@ function readYamlFile(file: string): Record<string, unknown> {
     throw new ConfigError('(file)', file, `not valid YAML: ${(err as Error).message}`);
   }
   if (doc === null || doc === undefined) return {};
-  if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError('(file)', file, 'expected a mapping at the top level');
+  if (typeof doc !== 'object' || Array.isArray(doc))
+    throw new ConfigError('(file)', file, 'expected a mapping at the top level');
   return doc as Record<string, unknown>;
 }
 
@@ -111,7 +117,8 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   }
   const fromFile = file ? flatten(readYamlFile(file)) : {};
   for (const key of Object.keys(fromFile)) {
-    if (!CONFIG_KEYS.some((c) => c.key === key)) warnings.push(`unknown config key "${key}" in ${file} (ignored)`);
+    if (!CONFIG_KEYS.some((c) => c.key === key))
+      warnings.push(`unknown config key "${key}" in ${file} (ignored)`);
   }
 
   const values: Record<string, unknown> = {};
@@ -133,7 +140,11 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
         try {
           raw = readFileSync(secretFile, 'utf8').trim();
         } catch (err) {
-          throw new ConfigError(def.key, `env ${name}_FILE`, `cannot read ${secretFile}: ${(err as Error).message}`);
+          throw new ConfigError(
+            def.key,
+            `env ${name}_FILE`,
+            `cannot read ${secretFile}: ${(err as Error).message}`,
+          );
         }
         source = `env ${name}_FILE`;
         fromEnv = true;
@@ -143,10 +154,16 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     if (source === undefined && def.key in fromFile) {
       raw = fromFile[def.key];
       source = `file ${file}`;
-      if (def.secret && raw) warnings.push(`secret "${def.key}" is written in ${file}: prefer env ${envNames[0]} or ${envNames[0]}_FILE`);
+      if (def.secret && raw)
+        warnings.push(
+          `secret "${def.key}" is written in ${file}: prefer env ${envNames[0]} or ${envNames[0]}_FILE`,
+        );
     }
     if (source === undefined) {
-      raw = typeof def.default === 'function' ? (def.default as (r: Record<string, unknown>) => unknown)(values) : def.default;
+      raw =
+        typeof def.default === 'function'
+          ? (def.default as (r: Record<string, unknown>) => unknown)(values)
+          : def.default;
       source = 'default';
     }
     const value = source === 'default' ? raw : coerce(def, raw, source, fromEnv);
@@ -160,7 +177,12 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     if (sources[key] === 'default') values[key] = computedDefault(key, values);
     else if (values[key]) values[key] = path.resolve(cwd, String(values[key]));
   }
-  const webhooks = resolveWebhookSecrets(values.webhooks as Record<string, WebhookConfig>, env, warnings, file);
+  const webhooks = resolveWebhookSecrets(
+    values.webhooks as Record<string, WebhookConfig>,
+    env,
+    warnings,
+    file,
+  );
   values.webhooks = webhooks;
   validateRbac(values.users, values.roles);
   return { values, sources, warnings, file, engine: toEngineConfig(values, cwd) };
@@ -179,12 +201,16 @@ function resolveWebhookSecrets(
 ): Record<string, WebhookConfig> {
   const out: Record<string, WebhookConfig> = {};
   for (const [name, hook] of Object.entries(hooks ?? {})) {
-    if (!hook || typeof hook !== 'object') throw new ConfigError(`webhooks.${name}`, 'config', 'expected a mapping');
+    if (!hook || typeof hook !== 'object')
+      throw new ConfigError(`webhooks.${name}`, 'config', 'expected a mapping');
     const envName = `SQUALL_WEBHOOKS_${name.replace(/[^A-Za-z0-9]/g, '_').toUpperCase()}_HMAC_SECRET`;
     const copy: WebhookConfig = { ...hook };
     if (env[envName]) copy.hmac_secret = env[envName];
     else if (env[`${envName}_FILE`]) copy.hmac_secret = readFileSync(env[`${envName}_FILE`]!, 'utf8').trim();
-    else if (hook.hmac_secret) warnings.push(`secret "webhooks.${name}.hmac_secret" is written in ${file ?? 'the config'}: prefer env ${envName}`);
+    else if (hook.hmac_secret)
+      warnings.push(
+        `secret "webhooks.${name}.hmac_secret" is written in ${file ?? 'the config'}: prefer env ${envName}`,
+      );
     out[name] = copy;
   }
   return out;
@@ -198,12 +224,18 @@ function validateRbac(users: unknown, roles: unknown): void {
     const r = (user as { roles?: unknown })?.roles;
     if (!Array.isArray(r) || !r.every((x) => typeof x === 'string'))
       throw new ConfigError(`users.${name}.roles`, 'config', 'expected a list of role names');
-    for (const role of r) if (!roleNames.has(role)) throw new ConfigError(`users.${name}.roles`, 'config', `unknown role "${role}"`);
+    for (const role of r)
+      if (!roleNames.has(role))
+        throw new ConfigError(`users.${name}.roles`, 'config', `unknown role "${role}"`);
   }
   for (const [name, role] of Object.entries((roles as Record<string, unknown>) ?? {})) {
-    if (!role || typeof role !== 'object') throw new ConfigError(`roles.${name}`, 'config', 'expected a mapping');
+    if (!role || typeof role !== 'object')
+      throw new ConfigError(`roles.${name}`, 'config', 'expected a mapping');
     const grants = (role as { grants?: unknown }).grants;
-    if (grants !== undefined && (!Array.isArray(grants) || grants.some((g) => !['run', 'respond', 'read', 'admin'].includes(g))))
+    if (
+      grants !== undefined &&
+      (!Array.isArray(grants) || grants.some((g) => !['run', 'respond', 'read', 'admin'].includes(g)))
+    )
       throw new ConfigError(`roles.${name}.grants`, 'config', 'expected a list of run, respond, read, admin');
   }
 }
@@ -213,8 +245,13 @@ function toEngineConfig(v: Record<string, unknown>, cwd: string): EngineConfig {
   return {
     dataDir,
     packs: {
-      builtinDir: v['packs.builtin_dir'] ? path.resolve(cwd, String(v['packs.builtin_dir'])) : path.join(REPO_ROOT, 'packs'),
-      paths: [path.join(dataDir, 'packs'), ...(v['packs.paths'] as string[]).map((p) => path.resolve(cwd, p))],
+      builtinDir: v['packs.builtin_dir']
+        ? path.resolve(cwd, String(v['packs.builtin_dir']))
+        : path.join(REPO_ROOT, 'packs'),
+      paths: [
+        path.join(dataDir, 'packs'),
+        ...(v['packs.paths'] as string[]).map((p) => path.resolve(cwd, p)),
+      ],
       configDir: String(v['packs.config_dir']),
     },
     executions: {
@@ -222,7 +259,11 @@ function toEngineConfig(v: Record<string, unknown>, cwd: string): EngineConfig {
       maxParallel: v['executions.max_parallel'] as number,
       drainSeconds: v['executions.drain_seconds'] as number,
     },
-    audit: { path: String(v['audit.path']), maxBytes: v['audit.max_bytes'] as number, keep: v['audit.keep'] as number },
+    audit: {
+      path: String(v['audit.path']),
+      maxBytes: v['audit.max_bytes'] as number,
+      keep: v['audit.keep'] as number,
+    },
     retention: {
       executionsDays: v['retention.executions_days'] as number,
       triggerInstancesDays: v['retention.trigger_instances_days'] as number,
@@ -243,14 +284,19 @@ function toEngineConfig(v: Record<string, unknown>, cwd: string): EngineConfig {
 }
 
 /** The effective config for display: secrets masked. */
-export function maskedConfig(loaded: LoadedConfig): Record<string, { value: unknown; source: string; secret: boolean }> {
+export function maskedConfig(
+  loaded: LoadedConfig,
+): Record<string, { value: unknown; source: string; secret: boolean }> {
   const out: Record<string, { value: unknown; source: string; secret: boolean }> = {};
   for (const def of CONFIG_KEYS) {
     let value = loaded.values[def.key];
     if (def.secret && value) value = '********';
     if (def.key === 'webhooks') {
       value = Object.fromEntries(
-        Object.entries(value as Record<string, WebhookConfig>).map(([k, h]) => [k, { ...h, ...(h.hmac_secret ? { hmac_secret: '********' } : {}) }]),
+        Object.entries(value as Record<string, WebhookConfig>).map(([k, h]) => [
+          k,
+          { ...h, ...(h.hmac_secret ? { hmac_secret: '********' } : {}) },
+        ]),
       );
     }
     out[def.key] = { value, source: loaded.sources[def.key], secret: !!def.secret };

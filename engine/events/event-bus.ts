@@ -18,14 +18,14 @@ export interface Announcement {
 
 /** Every event that crosses the engine boundary. Names follow st2's stream `<resource>__<verb>`. */
 export interface EngineEvents {
-  'execution__create': ExecutionRecord;
-  'execution__update': ExecutionRecord;
-  'execution__output': OutputChunk;
-  'trigger_instance__create': TriggerInstance;
-  'inquiry__create': InquiryRecord;
-  'inquiry__update': InquiryRecord;
-  'announcement': Announcement;
-  'packs__reload': { packs: string[] };
+  execution__create: ExecutionRecord;
+  execution__update: ExecutionRecord;
+  execution__output: OutputChunk;
+  trigger_instance__create: TriggerInstance;
+  inquiry__create: InquiryRecord;
+  inquiry__update: InquiryRecord;
+  announcement: Announcement;
+  packs__reload: { packs: string[] };
 }
 
 export type EngineEventName = keyof EngineEvents;

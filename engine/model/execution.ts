@@ -14,7 +14,13 @@ export type ExecutionStatus =
   | 'canceled'
   | 'abandoned';
 
-export const COMPLETED_STATUSES: readonly ExecutionStatus[] = ['succeeded', 'failed', 'timeout', 'canceled', 'abandoned'];
+export const COMPLETED_STATUSES: readonly ExecutionStatus[] = [
+  'succeeded',
+  'failed',
+  'timeout',
+  'canceled',
+  'abandoned',
+];
 
 export function isCompleted(status: ExecutionStatus): boolean {
   return COMPLETED_STATUSES.includes(status);

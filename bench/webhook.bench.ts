@@ -1,0 +1,149 @@
+import http from 'node:http';
+import path from 'node:path';
+import { runCli, SquallServer } from '../test/helpers/squall-process.ts';
+import type { BenchResult } from './run.ts';
+
+const BENCH_PACKS = path.join(path.dirname(new URL(import.meta.url).pathname), 'fixtures');
+
+interface LoadResult {
+  sent: number;
+  accepted: number;
+  seconds: number;
+  latenciesMs: number[];
+}
+
+/** Drives POSTs over `connections` keep-alive connections for `seconds` (this process; the server is another). */
+async function drive(
+  port: number,
+  url: string,
+  body: string,
+  apiKey: string,
+  connections: number,
+  seconds: number,
+): Promise<LoadResult> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+  const latenciesMs: number[] = [];
+  let sent = 0;
+  let accepted = 0;
+  const deadline = performance.now() + seconds * 1000;
+  const one = () =>
+    new Promise<void>((resolve) => {
+      const t0 = performance.now();
+      const req = http.request(
+        {
+          host: '127.0.0.1',
+          port,
+          path: `/api/v1/webhooks/${url}`,
+          method: 'POST',
+          agent,
+          headers: {
+            'content-type': 'application/json',
+            'st2-api-key': apiKey,
+            'content-length': Buffer.byteLength(body),
+          },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => {
+            latenciesMs.push(performance.now() - t0);
+            if (res.statusCode === 202) accepted++;
+            resolve();
+          });
+        },
+      );
+      req.on('error', () => resolve());
+      req.end(body);
+      sent++;
+    });
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (performance.now() < deadline) await one();
+    }),
+  );
+  agent.destroy();
+  return { sent, accepted, seconds: (performance.now() - start) / 1000, latenciesMs };
+}
+
+function p99(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))];
+}
+
+async function countSucceeded(server: SquallServer, action: string): Promise<number> {
+  const response = await fetch(`${server.url}/api/v1/executions?action=${action}&status=succeeded&limit=1`, {
+    headers: {
+      'x-auth-token': (await import('node:fs')).readFileSync(
+        path.join(server.dataDir, 'admin.token'),
+        'utf8',
+      ),
+    },
+  });
+  return Number(response.headers.get('x-total-count'));
+}
+
+/**
+ * (a) webhook → rule → core.noop → execution recorded; (b) webhook → core.local `true`.
+ * The server is a `squall start` child process; this process is the load driver (10 connections).
+ */
+export async function benchWebhooks(): Promise<BenchResult[]> {
+  const server = await SquallServer.create({
+    SQUALL_PACKS_PATH: BENCH_PACKS,
+    SQUALL_LOG_LEVEL: 'warn',
+    SQUALL_AUDIT_PATH: '',
+  });
+  const results: BenchResult[] = [];
+  try {
+    await server.start();
+    const key = await runCli(['apikey', 'create', '--json'], server.cliEnv);
+    const apiKey = (JSON.parse(key.stdout) as { key: string }).key;
+
+    const noop = await drive(server.port, 'bench-noop', '{"kind": "noop"}', apiKey, 10, 10);
+    const loadEnded = performance.now();
+    let completed = 0;
+    while (performance.now() - loadEnded < 30_000) {
+      completed = await countSucceeded(server, 'core.noop');
+      if (completed >= noop.accepted) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const drainSeconds = (performance.now() - loadEnded) / 1000;
+    results.push(
+      { name: 'webhook→rule→noop accepted', value: noop.accepted / noop.seconds, unit: 'req/s' },
+      { name: 'webhook→rule→noop p99 latency', value: p99(noop.latenciesMs), unit: 'ms' },
+      {
+        name: 'webhook→rule→noop completed executions',
+        value: completed / (noop.seconds + drainSeconds),
+        unit: 'executions/s',
+      },
+      { name: 'webhook→rule→noop backlog drained after load', value: drainSeconds, unit: 's' },
+      {
+        name: 'webhook→rule→noop succeeded / accepted',
+        value: completed / Math.max(1, noop.accepted),
+        unit: 'ratio',
+      },
+    );
+
+    const shell = await drive(server.port, 'bench-true', '{}', apiKey, 10, 10);
+    results.push({
+      name: 'webhook→rule→local-shell-cmd true accepted',
+      value: shell.accepted / shell.seconds,
+      unit: 'req/s',
+    });
+    const shellEnded = performance.now();
+    let shellDone = 0;
+    while (performance.now() - shellEnded < 60_000) {
+      shellDone = await countSucceeded(server, 'core.local');
+      if (shellDone >= shell.accepted) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    results.push({
+      name: 'webhook→rule→local-shell-cmd true completed',
+      value: shellDone / (shell.seconds + (performance.now() - shellEnded) / 1000),
+      unit: 'executions/s',
+    });
+  } finally {
+    await server.stop('SIGTERM');
+    server.cleanup();
+  }
+  return results;
+}
