@@ -9,6 +9,12 @@ export interface SensorDefinition {
   description?: string;
   enabled: boolean;
   poll_interval?: number;
-  trigger_types: Array<{ name: string; ref: string; description?: string; payload_schema?: Record<string, unknown>; parameters_schema?: Record<string, unknown> }>;
+  trigger_types: Array<{
+    name: string;
+    ref: string;
+    description?: string;
+    payload_schema?: Record<string, unknown>;
+    parameters_schema?: Record<string, unknown>;
+  }>;
   metadata_file: string;
 }
