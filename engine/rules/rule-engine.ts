@@ -65,8 +65,16 @@ export function stableKey(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
 
+/**
+ * The identity of a trigger: type + parameters. Webhook urls are compared without leading/trailing slashes, as
+ * st2 normalizes them (`/sample/` and `sample` are one hook).
+ */
 export function triggerKey(type: string, parameters: Record<string, unknown> | undefined | null): string {
-  return `${type}\0${stableKey(parameters ?? {})}`;
+  let params = parameters ?? {};
+  if (type === 'core.st2.webhook' && typeof params.url === 'string') {
+    params = { ...params, url: params.url.replace(/^\/+|\/+$/g, '') };
+  }
+  return `${type}\0${stableKey(params)}`;
 }
 
 /** Hash of a value under Python `==` for primitives (1 == 1.0 == True); undefined when it cannot equal one. */

@@ -67,6 +67,20 @@ describe('RuleEngine', () => {
     ).toEqual(['test.timer']);
   });
 
+  it('webhook urls match without leading/trailing slashes, as st2 normalizes them', () => {
+    const engine = new RuleEngine([
+      rule({ name: 'slashed', trigger: { type: 'core.st2.webhook', parameters: { url: '/sample/' } } }),
+    ]);
+    expect(
+      engine.match(instance({ body: {} }, { trigger_parameters: { url: 'sample' } })).map((m) => m.rule.name),
+    ).toEqual(['slashed']);
+    expect(
+      engine
+        .match(instance({ body: {} }, { trigger_parameters: { url: '/sample' } }))
+        .map((m) => m.rule.name),
+    ).toEqual(['slashed']);
+  });
+
   it('rules without parameters match instances without parameters ({} and absent are the same)', () => {
     const r = rule({ trigger: { type: 'core.st2.generic.actiontrigger', parameters: {} } });
     const engine = new RuleEngine([r]);
