@@ -38,6 +38,7 @@ export {
   buildSt2kvContext,
   collectKvReferences,
   KvSnapshot,
+  kvContextProvider,
   makeSt2kvFunction,
   parseKvRef,
   prefetchKv,

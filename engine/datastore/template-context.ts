@@ -23,11 +23,11 @@ export interface KvContextOptions {
   onDecrypted?: (value: string) => void;
 }
 
-export interface St2kvContext {
+export type St2kvContext = {
   st2kv: { system: Record<string, unknown>; user: Record<string, unknown> };
   /** Called by the decrypt_kv Jinja filter. */
   __decrypt_kv: (value: unknown) => unknown;
-}
+};
 
 const IDENT = '[A-Za-z_][A-Za-z0-9_]*';
 const SEGMENT = `(?:\\s*\\.\\s*${IDENT}|\\s*\\[\\s*(?:'[^'\\n]*'|"[^"\\n]*")\\s*\\])`;
@@ -309,4 +309,20 @@ export function makeSt2kvFunction(snapshot: KvSnapshot): (...args: unknown[]) =>
     }
     return snapshot.read(key, decrypt);
   };
+}
+
+/**
+ * The `kvContext(templates, user, onDecrypted)` hook of the execution service: prefetches what the templates
+ * reference for `user` (as `principalOf(user)` says: admin or not) and returns `{ st2kv, __decrypt_kv }`.
+ */
+export function kvContextProvider(
+  datastore: Datastore,
+  principalOf: (user: string) => KvPrincipal,
+  options: { missing?: 'error' | 'empty' } = {},
+): (templates: string[], user: string, onDecrypted: (value: string) => void) => Promise<St2kvContext> {
+  return (templates, user, onDecrypted) =>
+    buildSt2kvContext(datastore, principalOf(user), collectKvReferences(templates), {
+      onDecrypted,
+      missing: options.missing,
+    });
 }

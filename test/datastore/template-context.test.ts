@@ -6,6 +6,7 @@ import { Datastore, type KvPrincipal } from '../../engine/datastore/datastore.ts
 import {
   buildSt2kvContext,
   collectKvReferences,
+  kvContextProvider,
   makeSt2kvFunction,
   parseKvRef,
   prefetchKv,
@@ -146,5 +147,24 @@ describe('template rendering with the datastore', () => {
     expect(() =>
       evaluate("<% st2kv('system.region', colour => 1) %>", { data: {}, functions: { st2kv } }),
     ).toThrow(/unexpected keyword argument 'colour'/);
+  });
+
+  it('plugs into the execution service as kvContext(templates, user, onDecrypted)', async () => {
+    const provider = kvContextProvider(ds, (user) => ({ user, isAdmin: user === 'root' }));
+    const seen: string[] = [];
+    const templates = ['{{ st2kv.user.token | decrypt_kv }}'];
+    const ctx: Record<string, unknown> = await provider(templates, 'alice', (v) => seen.push(v));
+    expect(renderValue(templates[0]!, ctx)).toBe('alice-token');
+    expect(seen).toEqual(['alice-token']);
+    await expect(provider(templates, 'bob', () => undefined)).rejects.toThrow(
+      'datastore key "user.token" does not exist',
+    );
+    const lenient = kvContextProvider(ds, (user) => ({ user, isAdmin: false }), { missing: 'empty' });
+    expect(
+      renderValue(
+        '[{{ st2kv.user.token }}]',
+        await lenient(['{{ st2kv.user.token }}'], 'bob', () => undefined),
+      ),
+    ).toBe('[]');
   });
 });
