@@ -4,8 +4,8 @@ export type YaqlNode =
   | { type: 'keyword'; name: string }
   | { type: 'var'; name: string }
   | { type: 'call'; name: string; args: YaqlArg[] }
-  | { type: 'method'; target: YaqlNode; name: string; args: YaqlArg[] }
-  | { type: 'member'; target: YaqlNode; name: string }
+  | { type: 'method'; target: YaqlNode; name: string; args: YaqlArg[]; nullSafe?: boolean }
+  | { type: 'member'; target: YaqlNode; name: string; nullSafe?: boolean }
   | { type: 'index'; target: YaqlNode; index: YaqlNode }
   | { type: 'unary'; op: string; operand: YaqlNode }
   | { type: 'binary'; op: string; left: YaqlNode; right: YaqlNode }

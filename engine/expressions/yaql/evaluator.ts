@@ -56,6 +56,14 @@ function add(a: unknown, b: unknown): unknown {
   throw new YaqlRuntimeError(`cannot add ${pyTypeName(a)} and ${pyTypeName(b)}`);
 }
 
+function repeat(a: unknown, b: unknown): unknown {
+  const [seq, n] = typeof a === 'number' ? [b, a] : [a, b];
+  if (typeof n !== 'number' || !Number.isInteger(n)) return undefined;
+  if (typeof seq === 'string') return n > 0 ? seq.repeat(n) : '';
+  if (Array.isArray(seq)) return Array.from({ length: Math.max(0, n) }, () => seq).flat();
+  return undefined;
+}
+
 function arith(op: string, a: unknown, b: unknown): number {
   if (typeof a !== 'number' || typeof b !== 'number') {
     throw new YaqlRuntimeError(`operator '${op}' needs numbers, got ${pyTypeName(a)} and ${pyTypeName(b)}`);
@@ -95,8 +103,12 @@ export class Evaluator {
         for (const [k, v] of node.entries) out[String(this.eval(k, scope))] = this.eval(v, scope);
         return out;
       }
-      case 'member':
-        return getMember(this.eval(node.target, scope), node.name);
+      case 'member': {
+        const target = this.eval(node.target, scope);
+        // `?.` is YAQL's elvis operator: a null receiver gives null instead of an error.
+        if (node.nullSafe && (target === null || target === undefined)) return null;
+        return getMember(target, node.name);
+      }
       case 'index':
         return getIndex(this.eval(node.target, scope), this.eval(node.index, scope));
       case 'unary': {
@@ -111,7 +123,7 @@ export class Evaluator {
       case 'call':
         return this.call(node.name, node.args, scope);
       case 'method':
-        return this.method(node.target, node.name, node.args, scope);
+        return this.method(node.target, node.name, node.args, scope, node.nullSafe === true);
     }
   }
 
@@ -156,6 +168,10 @@ export class Evaluator {
       }
       case '+':
         return add(a, b);
+      case '*': {
+        const repeated = repeat(a, b);
+        return repeated === undefined ? arith(op, a, b) : repeated;
+      }
       default:
         return arith(op, a, b);
     }
@@ -190,8 +206,9 @@ export class Evaluator {
     throw new YaqlRuntimeError(`unknown function "${name}"`);
   }
 
-  private method(target: YaqlNode, name: string, args: YaqlArg[], scope: Scope): unknown {
+  private method(target: YaqlNode, name: string, args: YaqlArg[], scope: Scope, nullSafe: boolean): unknown {
     const receiver = this.eval(target, scope);
+    if (nullSafe && (receiver === null || receiver === undefined)) return null;
     if (Object.hasOwn(YAQL_METHODS, name)) return YAQL_METHODS[name](this, receiver, args, scope);
     const fn = this.lookupFunction(name, scope);
     if (fn) return fn(receiver, ...this.evalArgs(args, scope));

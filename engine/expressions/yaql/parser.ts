@@ -119,11 +119,12 @@ class Parser {
     }
     const name = this.next();
     if (name.type !== 'ident') this.fail(`expected a name after '${t.value}'`, name);
+    const nullSafe = t.value === '?.';
     if (this.isOp('(')) {
       this.i++;
-      return { type: 'method', target, name: name.value, args: this.args() };
+      return { type: 'method', target, name: name.value, args: this.args(), nullSafe };
     }
-    return { type: 'member', target, name: name.value };
+    return { type: 'member', target, name: name.value, nullSafe };
   }
 
   private args(): YaqlArg[] {

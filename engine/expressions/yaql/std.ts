@@ -359,5 +359,51 @@ export const YAQL_METHODS: Record<string, YaqlMethod> = {
     if (Array.isArray(recv)) return [...recv, ...vals.flatMap((v) => sequence(v, 'concat()'))];
     return [recv, ...vals].map(yaqlStr).join('');
   },
-  isEmpty: (_ev, recv) => len(recv) === 0,
+  // strings.isEmpty(trim => true): null and whitespace-only strings are empty.
+  isEmpty: (ev, recv, args, scope) => {
+    if (recv === null || recv === undefined) return true;
+    if (typeof recv === 'string') {
+      const [trim = true] = values(ev, args, scope).filter((v) => !isKeywordArgs(v));
+      return (trim ? recv.trim() : recv) === '';
+    }
+    return len(recv) === 0;
+  },
+  trimLeft: (ev, recv, args, scope) => {
+    const chars = values(ev, args, scope)[0];
+    const s = str(recv, 'trimLeft()');
+    if (typeof chars !== 'string') return s.trimStart();
+    let a = 0;
+    while (a < s.length && chars.includes(s[a])) a++;
+    return s.slice(a);
+  },
+  trimRight: (ev, recv, args, scope) => {
+    const chars = values(ev, args, scope)[0];
+    const s = str(recv, 'trimRight()');
+    if (typeof chars !== 'string') return s.trimEnd();
+    let b = s.length;
+    while (b > 0 && chars.includes(s[b - 1])) b--;
+    return s.slice(0, b);
+  },
+  norm: (_ev, recv) => {
+    if (recv === null || recv === undefined) return null;
+    const v = str(recv, 'norm()').trim();
+    return v === '' ? null : v;
+  },
+  lastIndexOf: (ev, recv, args, scope) =>
+    str(recv, 'lastIndexOf()').lastIndexOf(String(values(ev, args, scope)[0])),
+  toCharArray: (_ev, recv) => [...str(recv, 'toCharArray()')],
+  toDict: (ev, recv, args, scope) => {
+    const key = lambdaArg(args, 0, 'toDict()');
+    const out: Record<string, unknown> = {};
+    for (const item of sequence(recv, 'toDict()')) {
+      out[yaqlStr(ev.lambda(key, scope, item))] = args[1] ? ev.lambda(args[1].value, scope, item) : item;
+    }
+    return out;
+  },
+  delete: (ev, recv, args, scope) => {
+    const [position, count = 1] = values(ev, args, scope).map((v) => toInt(v));
+    return sequence(recv, 'delete()').filter((_v, i) =>
+      count >= 0 ? !(i >= position && i < position + count) : i < position,
+    );
+  },
 };
