@@ -117,7 +117,11 @@ export function renderRuleActionParameters(
   const params = rule.action.parameters;
   if (!params) return {};
   const data: Record<string, unknown> = { ...options.extra, trigger: instance.payload };
-  if (options.st2kv) data.st2kv = options.st2kv;
+  if (options.st2kv) {
+    data.st2kv = options.st2kv;
+    // st2's older spelling `{{ system.key }}` for `{{ st2kv.system.key }}`.
+    if (data.system === undefined && options.st2kv.system !== undefined) data.system = options.st2kv.system;
+  }
   const shell = options.action ? SHELL_CMD_RUNNERS.has(options.action.runner_type) : false;
   const out: Record<string, unknown> = {};
   for (const p of planFor(params)) {

@@ -19,8 +19,8 @@ export interface EnforcerDeps {
   store: Pick<Store, 'insertRuleEnforcement'>;
   requestExecution(req: ExecutionRequest): Promise<{ id: string }>;
   newId(): string;
-  /** Datastore values for templates (`{system: {...}, user: {...}}`). */
-  st2kv?(): St2kv;
+  /** Datastore values for templates (`{system: {...}, user: {...}}`); may be async (keyv reads are). */
+  st2kv?(): St2kv | Promise<St2kv>;
   /** Extra template variables for action parameters. */
   extraContext?(): Record<string, unknown>;
   now?(): Date;
@@ -72,7 +72,7 @@ export async function enforceRules(
   instance: TriggerInstance,
   deps: EnforcerDeps,
 ): Promise<RuleEnforcement[]> {
-  const st2kv = deps.st2kv?.();
+  const st2kv = await deps.st2kv?.();
   const now = () => (deps.now ? deps.now() : new Date()).toISOString();
   const matches = deps.engine.match(instance, { st2kv });
   const out: RuleEnforcement[] = [];

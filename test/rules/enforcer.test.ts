@@ -57,7 +57,7 @@ function harness(rules: RuleDefinition[], opts: { fail?: string } = {}) {
       return { id: `ex-${requests.length}` };
     },
     newId: () => `enf-${++n}`,
-    st2kv: () => ({ system: { label: 'L' } }),
+    st2kv: async () => ({ system: { label: 'L' } }),
     now: () => new Date('2026-02-02T00:00:00.000Z'),
   };
   return { deps, stored, requests };
