@@ -298,6 +298,37 @@ function datastoreSuite(backend: Backend): void {
       expect(await ds.get(a, 'c', { scope: 'user' })).toBeUndefined();
     });
 
+    it('isolates users with awkward names across every read path', async () => {
+      const names = ['a', 'a:b', 'a%3Ab', 'A', 'a b', 'ü', '..', 'x/y', 'user:a', 'system', '*', 'a:'];
+      for (const [i, user] of names.entries()) {
+        const p = { user, isAdmin: false };
+        await ds.set(p, 'k', `plain-${i}`, { scope: 'user' });
+        await ds.set(p, 's', `secret-${i}`, { scope: 'user', encrypt: true });
+        await ds.set(p, `k:${i}`, `colon-${i}`, { scope: 'user' });
+      }
+      for (const [i, user] of names.entries()) {
+        const p = { user, isAdmin: false };
+        const own = await ds.list(p, { scope: 'user', decrypt: true });
+        expect(own.map((item) => [item.user, item.value]).sort()).toEqual(
+          [
+            [user, `colon-${i}`],
+            [user, `plain-${i}`],
+            [user, `secret-${i}`],
+          ].sort(),
+        );
+        expect((await ds.get(p, 's', { scope: 'user', decrypt: true }))?.value).toBe(`secret-${i}`);
+        const st2kv = makeSt2kvFunction(await prefetchKv(ds, p, { system: [], user: [], dynamic: true }));
+        expect(st2kv('user.s', true)).toBe(`secret-${i}`);
+        const ctx = await buildSt2kvContext(ds, p, { system: [], user: ['k', 's'] });
+        expect([ctx.st2kv.user.k, ctx.__decrypt_kv(ctx.st2kv.user.s)]).toEqual([`plain-${i}`, `secret-${i}`]);
+        for (const other of names) {
+          if (other === user) continue;
+          await expect(ds.get(p, 's', { scope: 'user', user: other })).rejects.toThrow(DatastoreAccessError);
+          await expect(ds.list(p, { scope: 'all', user: other })).rejects.toThrow(DatastoreAccessError);
+        }
+      }
+    });
+
     it("gives a template run for B no way to read or decrypt A's keys", async () => {
       const stolen = (await ds.get(admin, 'token', { scope: 'user', user: 'alice' }))!.value;
       const refs = collectKvReferences(['{{ st2kv.user.token | decrypt_kv }}', "<% st2kv('user.note') %>"]);
