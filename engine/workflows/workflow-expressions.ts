@@ -55,12 +55,34 @@ function status(id: string, route?: number): string {
   return active.taskStatus ? active.taskStatus(id, route) : 'null';
 }
 
+/** Keyword arguments arrive as a marked trailing object (see engine/expressions/kwargs.ts). */
+const KWARGS = Symbol.for('squall.expressions.kwargs');
+
+function bind(args: unknown[], names: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  let positional = args;
+  const last = args[args.length - 1];
+  if (
+    last !== null &&
+    typeof last === 'object' &&
+    !Array.isArray(last) &&
+    ((last as Record<symbol, unknown>)[KWARGS] === true || Object.hasOwn(last, '__keywords'))
+  ) {
+    positional = args.slice(0, -1);
+    for (const [k, v] of Object.entries(last)) if (k !== '__keywords') out[k] = v;
+  }
+  names.forEach((name, i) => {
+    if (i < positional.length) out[name] = positional[i];
+  });
+  return out;
+}
+
 const COMPLETED = new Set(['succeeded', 'failed', 'timeout', 'abandoned', 'canceled']);
 
 /** Orquesta's expression functions (orquesta/expressions/functions/{common,workflow}.py). */
 const BASE_FUNCTIONS: Record<string, ExpressionFunction> = {
   ctx: (...args: unknown[]) => {
-    const key = args[0];
+    const key = bind(args, ['key']).key;
     if (key === undefined || key === null || key === '') return active.ctx;
     const name = String(key);
     if (name.startsWith('__')) {
@@ -84,7 +106,7 @@ const BASE_FUNCTIONS: Record<string, ExpressionFunction> = {
   result: () => currentTask().result ?? null,
   item: (...args: unknown[]) => {
     if (!active.hasItem) throw new ExpressionError('The current item is not set in the context.');
-    const key = args[0];
+    const key = bind(args, ['key']).key;
     if (key === undefined || key === null || key === '') return active.item;
     const item = active.item;
     if (item === null || typeof item !== 'object' || Array.isArray(item)) {
@@ -96,11 +118,14 @@ const BASE_FUNCTIONS: Record<string, ExpressionFunction> = {
   },
   task: (...args: unknown[]) => {
     if (!active.task) throw new ExpressionError('task() is not available here.');
-    const id = args[0] === undefined || args[0] === null ? undefined : String(args[0]);
-    return active.task(id, args[1] === undefined || args[1] === null ? undefined : Number(args[1]));
+    const { task_id, route } = bind(args, ['task_id', 'route']);
+    const id = task_id === undefined || task_id === null ? undefined : String(task_id);
+    return active.task(id, route === undefined || route === null ? undefined : Number(route));
   },
-  task_status: (...args: unknown[]) =>
-    status(String(args[0]), args[1] === undefined ? undefined : Number(args[1])),
+  task_status: (...args: unknown[]) => {
+    const { task_id, route } = bind(args, ['task_id', 'route']);
+    return status(String(task_id), route === undefined || route === null ? undefined : Number(route));
+  },
 };
 
 const withExtras = new WeakMap<Record<string, ExpressionFunction>, Record<string, ExpressionFunction>>();
