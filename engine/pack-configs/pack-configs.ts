@@ -372,6 +372,23 @@ export function maskPackConfig(config: PackConfig, schema: PackConfigSchema | un
   return out;
 }
 
+/** Every value of a `secret: true` field (nested too), as text: for an execution's redaction set. */
+export function packConfigSecrets(config: PackConfig, schema: PackConfigSchema | undefined): string[] {
+  const out: string[] = [];
+  if (!schema) return out;
+  for (const [name, value] of Object.entries(config)) {
+    const spec = schema[name];
+    if (!isPlainObject(spec) || value === undefined || value === null) continue;
+    if (spec.secret === true) {
+      const text = typeof value === 'string' ? value : JSON.stringify(value);
+      if (text !== '') out.push(text);
+    } else if (isPlainObject(spec.properties) && isPlainObject(value)) {
+      out.push(...packConfigSecrets(value, spec.properties));
+    }
+  }
+  return out;
+}
+
 function templatesIn(value: unknown, out: string[] = []): string[] {
   if (typeof value === 'string' && hasJinja(value)) out.push(value);
   else if (Array.isArray(value)) for (const v of value) templatesIn(v, out);

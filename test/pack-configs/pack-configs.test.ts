@@ -12,6 +12,7 @@ import {
   maskPackConfig,
   PackConfigError,
   type PackConfigSchema,
+  packConfigSecrets,
   resolvePackConfig,
 } from '../../engine/pack-configs/pack-configs.ts';
 import { isYamlParseError, readYamlFile } from '../../engine/packs/yaml-file.ts';
@@ -162,6 +163,10 @@ describe('pack configs', () => {
       host: 'h',
       ssh: { password: '********', port: 22 },
     });
+    expect(
+      packConfigSecrets({ api_key: 'k-123', api_secret: 's-456', region: 'us-east-1' }, examplesSchema()),
+    ).toEqual(['k-123', 's-456']);
+    expect(packConfigSecrets({ host: 'h', ssh: { password: 'pw' } }, NESTED_SCHEMA)).toEqual(['pw']);
   });
 
   describe('datastore references', () => {
