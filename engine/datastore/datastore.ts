@@ -59,6 +59,9 @@ export interface KvListOptions {
   user?: string;
   prefix?: string;
   decrypt?: boolean;
+  /** Paging over the name-sorted result (system keys first with `all`). */
+  offset?: number;
+  limit?: number;
 }
 
 export interface KvDeleteOptions {
@@ -229,14 +232,24 @@ export class Datastore {
       this.#checkRead(principal, { scope: s, user: s === 'user' ? targetUser : undefined, name: prefix });
     }
     if (options.decrypt) this.#checkApiDecrypt(principal, scope);
-    const items: KvItem[] = [];
+    const offset = options.offset ?? 0;
+    const limit = options.limit ?? Number.POSITIVE_INFINITY;
+    if (
+      !Number.isInteger(offset) ||
+      offset < 0 ||
+      !(limit === Number.POSITIVE_INFINITY || (Number.isInteger(limit) && limit >= 0))
+    ) {
+      throw new DatastoreInputError('datastore list: offset and limit must be non-negative integers');
+    }
+    const found: StoredKv[] = [];
     for (const s of scopes) {
       for (const stored of await this.#scan(storagePrefix(s, targetUser, prefix))) {
         if (s === 'user' && stored.user !== targetUser) continue; // belt and braces: never another user's key
-        items.push(this.#view(stored, options.decrypt === true));
+        found.push(stored);
       }
     }
-    return items;
+    // Decrypt only the page returned.
+    return found.slice(offset, offset + limit).map((stored) => this.#view(stored, options.decrypt === true));
   }
 
   /** Deletes a key; false when it did not exist. */

@@ -166,6 +166,12 @@ function datastoreSuite(backend: Backend): void {
         'user:app.mine',
       ]);
       expect((await ds.list(alice, {})).map((i) => i.name)).toEqual(['app.a', 'app.b', 'other']);
+      expect((await ds.list(alice, { offset: 1, limit: 1 })).map((i) => i.name)).toEqual(['app.b']);
+      expect((await ds.list(alice, { scope: 'all', offset: 2 })).map((i) => i.name)).toEqual([
+        'other',
+        'app.mine',
+      ]);
+      await expect(ds.list(alice, { limit: -1 })).rejects.toThrow(/offset and limit/);
       // st2's API spelling of scopes
       expect((await ds.list(alice, { scope: 'st2kv.user' as 'user' })).map((i) => i.name)).toEqual([
         'app.mine',
