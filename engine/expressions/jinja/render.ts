@@ -9,6 +9,7 @@ import { ExpressionError } from '../expression-error.ts';
 import type { RenderOptions } from '../index.ts';
 import { compileTemplate, parseTemplate } from './environment.ts';
 import { type NjNode, njRuntime } from './nunjucks-internals.ts';
+import { externalError } from './safe-runtime.ts';
 
 interface Compiled {
   /** Renders the whole template to a string. */
@@ -85,14 +86,16 @@ export function checkTemplate(template: string): void {
 }
 
 function run(template: string, tmpl: nunjucks.Template, context: Record<string, unknown>): unknown {
+  const outer = externalError.current;
+  externalError.current = undefined;
   try {
     return tmpl.render(context);
   } catch (err) {
-    // An ExpressionError thrown by a caller's function (e.g. Orquesta's ctx() for an unknown variable)
-    // keeps its class and message; nunjucks wraps it in a TemplateError whose `cause` it is.
-    const cause = (err as { cause?: unknown }).cause;
-    if (cause instanceof ExpressionError && cause.language === undefined) throw cause;
+    const cause = externalError.current;
+    if (cause) throw cause;
     fail(template, err, 'render');
+  } finally {
+    externalError.current = outer;
   }
 }
 

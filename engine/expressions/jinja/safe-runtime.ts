@@ -168,11 +168,25 @@ function pyIterable(value: unknown, vars: number): unknown {
   return value;
 }
 
+/**
+ * An ExpressionError thrown by a caller's function (e.g. Orquesta's ctx() for an unknown variable) must reach
+ * the caller with its class; nunjucks re-wraps errors into plain ones, so the original is kept here.
+ */
+export const externalError: { current: ExpressionError | undefined } = { current: undefined };
+
+function handleError(error: unknown, lineno: number, colno: number): unknown {
+  if (error instanceof ExpressionError && error.language === undefined && !externalError.current) {
+    externalError.current = error;
+  }
+  return (njRuntime.handleError as (e: unknown, l: number, c: number) => unknown)(error, lineno, colno);
+}
+
 /** The runtime handed to compiled templates: nunjucks' own helpers with the lookups replaced. */
 export const safeRuntime: Record<string, unknown> = Object.freeze({
   ...njRuntime,
   memberLookup,
   contextOrFrameLookup,
+  handleError,
   callWrap,
   suppressValue,
   ensureDefinedNamed,
