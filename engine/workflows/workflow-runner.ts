@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import type { ExpressionFunction } from '../expressions/index.ts';
+import { ExpressionError, type ExpressionFunction } from '../expressions/index.ts';
 import type { ActionDefinition, ExecutionRecord, ExecutionStatus } from '../model/index.ts';
 import type { Runner, RunnerContext, RunnerResult, RunnerServices } from '../runners/runner.ts';
 import type { Store } from '../store/store.ts';
@@ -71,6 +71,77 @@ function nowIso(): string {
   return new Date().toISOString();
 }
 
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/**
+ * st2kv() for one workflow step. Expressions are synchronous and the datastore is not: a key not loaded yet is
+ * recorded as missing (the evaluation fails), the step fetches the missing keys and runs again.
+ */
+class KvCache {
+  readonly missing = new Map<string, { scope: 'system' | 'user'; name: string; decrypt: boolean }>();
+  readonly #values = new Map<string, { found: boolean; value: unknown }>();
+  readonly #datastore: RunnerServices['datastore'];
+
+  constructor(datastore: RunnerServices['datastore'], _user: string | undefined) {
+    this.#datastore = datastore;
+  }
+
+  readonly st2kv = (...args: unknown[]): unknown => {
+    const { key, decrypt, default: fallback, hasDefault } = kvArgs(args);
+    if (typeof key !== 'string' || key === '') throw new ExpressionError('st2kv: a key name is required');
+    const system = key.startsWith('system.');
+    const name = system ? key.slice('system.'.length) : key;
+    const scope = system ? 'system' : 'user';
+    const cacheKey = `${scope}\u0000${name}\u0000${decrypt ? 1 : 0}`;
+    const hit = this.#values.get(cacheKey);
+    if (!hit) {
+      if (!this.#datastore) throw new ExpressionError('st2kv: the datastore is not available');
+      this.missing.set(cacheKey, { scope, name, decrypt: Boolean(decrypt) });
+      throw new ExpressionError(`st2kv: the value of "${key}" is being loaded`);
+    }
+    if (!hit.found) {
+      if (hasDefault) return fallback;
+      throw new ExpressionError(`The key "${key}" does not exist in the StackStorm datastore.`);
+    }
+    return hit.value;
+  };
+
+  /** Loads the missing keys; false when nothing could be loaded (no datastore). */
+  async fetchMissing(): Promise<boolean> {
+    if (!this.#datastore || this.missing.size === 0) return false;
+    for (const [cacheKey, k] of this.missing) {
+      const value = await this.#datastore.get(k.name, { scope: k.scope, decrypt: k.decrypt });
+      this.#values.set(cacheKey, { found: value !== undefined && value !== null, value: value ?? null });
+    }
+    this.missing.clear();
+    return true;
+  }
+}
+
+const KWARGS = Symbol.for('squall.expressions.kwargs');
+
+function kvArgs(args: unknown[]): { key: unknown; decrypt: unknown; default: unknown; hasDefault: boolean } {
+  let positional = args;
+  let kwargs: Record<string, unknown> = {};
+  const last = args[args.length - 1];
+  if (
+    isRecord(last) &&
+    ((last as Record<symbol, unknown>)[KWARGS] === true || Object.hasOwn(last, '__keywords'))
+  ) {
+    positional = args.slice(0, -1);
+    kwargs = last;
+  }
+  const hasDefault = Object.hasOwn(kwargs, 'default') || positional.length > 2;
+  return {
+    key: positional[0] ?? kwargs.key,
+    decrypt: positional[1] ?? kwargs.decrypt ?? false,
+    default: Object.hasOwn(kwargs, 'default') ? kwargs.default : positional[2],
+    hasDefault,
+  };
+}
+
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -116,20 +187,20 @@ export class OrquestaRunner implements Runner {
   }
 
   #specFor(action: ActionDefinition): WorkflowSpec {
-    const cached = this.#specs.get(action.ref);
     const text = this.#options.loadDefinition
       ? this.#options.loadDefinition(action)
       : readFileSync(action.entry_point_path ?? '', 'utf8');
-    if (cached && (cached.definition as { __text?: string }).__text === text) return cached;
+    const cached = this.#specs.get(text);
+    if (cached) return cached;
     const spec = parseWorkflow(text);
-    Object.defineProperty(spec.definition as object, '__text', { value: text, enumerable: false });
-    this.#specs.set(action.ref, spec);
+    if (this.#specs.size > 200) this.#specs.clear();
+    this.#specs.set(text, spec);
     return spec;
   }
 
-  #conductorFor(state: WorkflowRunState, record?: ExecutionRecord): Conductor {
-    const functions = record ? this.#options.functions?.(record) : undefined;
-    return Conductor.deserialize(state.conductor, undefined, functions ? { functions } : {});
+  #functions(record: ExecutionRecord | undefined, kv: KvCache): Record<string, ExpressionFunction> {
+    const extra = record ? this.#options.functions?.(record) : undefined;
+    return { ...(extra ?? {}), st2kv: kv.st2kv };
   }
 
   #save(id: string, state: WorkflowRunState, conductor: Conductor): void {
@@ -142,17 +213,43 @@ export class OrquestaRunner implements Runner {
     return raw && raw.v === 1 ? raw : undefined;
   }
 
+  /**
+   * One change to a workflow: build it from the stored state, apply `mutate`, start what became ready, render
+   * the output if it ended. Expressions are synchronous, so datastore values (st2kv) they need are fetched and
+   * the whole step is redone from the stored state; then the new state is saved and children are requested.
+   */
+  async #step(
+    id: string,
+    record: ExecutionRecord | undefined,
+    mutate: (state: WorkflowRunState, conductor: Conductor) => boolean | undefined,
+    options: {
+      build?: (functions: Record<string, ExpressionFunction>) => WorkflowRunState;
+      report?: boolean;
+    } = {},
+  ): Promise<RunnerResult | undefined> {
+    const kv = new KvCache(this.#svc().datastore, this.#load(id)?.context.user ?? record?.context.user);
+    for (let attempt = 0; ; attempt++) {
+      const functions = this.#functions(record, kv);
+      const state = options.build ? options.build(functions) : this.#load(id);
+      if (!state) return undefined;
+      const conductor = Conductor.deserialize(state.conductor, undefined, { functions });
+      if (mutate(state, conductor) === false) return undefined;
+      const toRequest = this.#plan(state, conductor);
+      if (kv.missing.size > 0 && attempt < 20 && (await kv.fetchMissing())) continue;
+      this.#save(id, state, conductor);
+      for (const child of toRequest) this.#schedule(id, child, record);
+      return this.#report(id, conductor, options.report !== false);
+    }
+  }
+
   // ---------------------------------------------------------------- Runner
 
   async run(ctx: RunnerContext): Promise<RunnerResult> {
     this.#services ??= ctx.services;
-    if (ctx.resumed) {
-      const existing = this.#load(ctx.executionId);
-      if (existing) {
-        await this.recover(ctx.record);
-        const rec = this.#svc().getExecution(ctx.executionId);
-        return { status: (rec?.status ?? 'running') as ExecutionStatus };
-      }
+    if (ctx.resumed && this.#load(ctx.executionId)) {
+      await this.recover(ctx.record);
+      const rec = this.#svc().getExecution(ctx.executionId);
+      return { status: (rec?.status ?? 'running') as ExecutionStatus };
     }
     let spec: WorkflowSpec;
     try {
@@ -179,27 +276,24 @@ export class OrquestaRunner implements Runner {
     if (this.#options.apiUrl) st2.api_url = this.#options.apiUrl;
     const parentCtx: Record<string, unknown> = { st2 };
     if (ctx.context.parent) parentCtx.parent = ctx.context.parent;
-    const functions = this.#options.functions?.(ctx.record);
-    const conductor = new Conductor(spec, {
-      inputs: ctx.parameters,
-      context: parentCtx,
-      ...(functions ? { functions } : {}),
-    });
-    if (conductor.getWorkflowStatus() === 'null') conductor.requestWorkflowStatus('running');
-    const state: WorkflowRunState = {
-      v: 1,
-      conductor: conductor.serialize(),
-      children: [],
-      items: {},
-      seq: 0,
-      context: {
-        user: ctx.context.user,
-        ...(ctx.context.api_user ? { api_user: ctx.context.api_user } : {}),
-      },
+    const userContext = {
+      user: ctx.context.user,
+      ...(ctx.context.api_user ? { api_user: ctx.context.api_user } : {}),
     };
-    this.#store.saveWorkflowState(ctx.executionId, state);
+    const build = (functions: Record<string, ExpressionFunction>): WorkflowRunState => {
+      const conductor = new Conductor(spec, { inputs: ctx.parameters, context: parentCtx, functions });
+      if (conductor.getWorkflowStatus() === 'null') conductor.requestWorkflowStatus('running');
+      return {
+        v: 1,
+        conductor: conductor.serialize(),
+        children: [],
+        items: {},
+        seq: 0,
+        context: userContext,
+      };
+    };
     return this.#lock(ctx.executionId, async () => {
-      const outcome = await this.#advance(ctx.executionId, state, conductor, ctx.record, false);
+      const outcome = await this.#step(ctx.executionId, ctx.record, () => true, { build, report: false });
       return outcome ?? { status: 'running' };
     });
   }
@@ -218,19 +312,20 @@ export class OrquestaRunner implements Runner {
 
   async #control(executionId: string, status: 'pausing' | 'resuming' | 'canceling'): Promise<void> {
     await this.#lock(executionId, async () => {
-      const state = this.#load(executionId);
-      if (!state) throw new Error(`workflow execution "${executionId}" has no stored state`);
-      const conductor = this.#conductorFor(state, this.#svc().getExecution(executionId));
-      conductor.requestWorkflowStatus(status);
-      if (status === 'canceling') {
-        // Children not requested yet (delayed) are dropped; requested ones finish (or are canceled by their owner).
-        for (const child of state.children.filter((c) => !c.execution_id && c.not_before)) {
-          this.#timers.get(child.key)?.cancel();
-          this.#timers.delete(child.key);
+      if (!this.#load(executionId))
+        throw new Error(`workflow execution "${executionId}" has no stored state`);
+      await this.#step(executionId, this.#svc().getExecution(executionId), (state, conductor) => {
+        conductor.requestWorkflowStatus(status);
+        if (status === 'canceling') {
+          // Delayed children not requested yet are dropped (their tasks never started).
+          for (const child of state.children.filter((c) => !c.execution_id && c.not_before)) {
+            this.#timers.get(child.key)?.cancel();
+            this.#timers.delete(child.key);
+          }
+          state.children = state.children.filter((c) => c.execution_id || !c.not_before);
         }
-        state.children = state.children.filter((c) => c.execution_id || !c.not_before);
-      }
-      await this.#advance(executionId, state, conductor, undefined, true);
+        return true;
+      });
     });
   }
 
@@ -238,22 +333,23 @@ export class OrquestaRunner implements Runner {
   async recover(record: ExecutionRecord): Promise<void> {
     const services = this.#svc();
     await this.#lock(record.id, async () => {
-      const state = this.#load(record.id);
-      if (!state) {
+      if (!this.#load(record.id)) {
         await services.completeExecution(record.id, 'abandoned', {
           errors: [{ type: 'error', message: 'workflow state was not found after a restart' }],
           output: null,
         });
         return;
       }
-      const conductor = this.#conductorFor(state, record);
-      const unrequested: WorkflowChild[] = [];
-      for (const child of [...state.children]) {
-        const rec = child.execution_id ? services.getExecution(child.execution_id) : undefined;
-        if (rec && TERMINAL_CHILD.has(rec.status)) this.#applyChild(state, conductor, child, rec);
-        else if (!child.execution_id) unrequested.push(child);
-      }
-      await this.#advance(record.id, state, conductor, record, true);
+      let unrequested: WorkflowChild[] = [];
+      await this.#step(record.id, record, (state, conductor) => {
+        unrequested = [];
+        for (const child of [...state.children]) {
+          const rec = child.execution_id ? services.getExecution(child.execution_id) : undefined;
+          if (rec && TERMINAL_CHILD.has(rec.status)) this.#applyChild(state, conductor, child, rec);
+          else if (!child.execution_id) unrequested.push(child);
+        }
+        return true;
+      });
       // Saved but maybe never requested before the crash: request again (the idempotency key dedupes).
       for (const child of unrequested) this.#schedule(record.id, child, record);
     });
@@ -280,22 +376,20 @@ export class OrquestaRunner implements Runner {
   async #onChild(parentId: string, child: ExecutionRecord): Promise<void> {
     if (!this.#store.loadWorkflowState(parentId)) return;
     await this.#lock(parentId, async () => {
-      const state = this.#load(parentId);
-      if (!state) return;
-      const ref = this.#findChild(state, child);
-      if (!ref) return;
-      const parent = this.#svc().getExecution(parentId);
-      const conductor = this.#conductorFor(state, parent);
-      this.#applyChild(state, conductor, ref, child);
-      await this.#advance(parentId, state, conductor, parent, true);
+      await this.#step(parentId, this.#svc().getExecution(parentId), (state, conductor) => {
+        const ref = this.#findChild(parentId, state, child);
+        if (!ref) return false;
+        this.#applyChild(state, conductor, ref, child);
+        return true;
+      });
     });
   }
 
-  #findChild(state: WorkflowRunState, child: ExecutionRecord): WorkflowChild | undefined {
+  #findChild(parentId: string, state: WorkflowRunState, child: ExecutionRecord): WorkflowChild | undefined {
     const key = child.context?.dedupe_key;
     return (
       state.children.find((c) => c.execution_id === child.id) ??
-      (typeof key === 'string' ? state.children.find((c) => c.key === key) : undefined)
+      (typeof key === 'string' ? state.children.find((c) => `${parentId}:${c.key}` === key) : undefined)
     );
   }
 
@@ -305,7 +399,7 @@ export class OrquestaRunner implements Runner {
     ref: WorkflowChild,
     child: ExecutionRecord,
   ): void {
-    ref.execution_id ??= child.id;
+    if (child.id) ref.execution_id ??= child.id;
     const itemEvent = ref.item_id !== undefined ? { itemId: ref.item_id } : {};
     if (child.status === 'pending') {
       const entry = conductor.getTaskState(ref.task_id, ref.route);
@@ -340,17 +434,8 @@ export class OrquestaRunner implements Runner {
 
   // ---------------------------------------------------------------- advancing
 
-  /**
-   * Starts what is ready, saves, requests children; finishes the workflow execution when it is completed.
-   * Returns the runner result when the workflow ended (or paused) during run().
-   */
-  async #advance(
-    id: string,
-    state: WorkflowRunState,
-    conductor: Conductor,
-    record: ExecutionRecord | undefined,
-    report: boolean,
-  ): Promise<RunnerResult | undefined> {
+  /** Starts what is ready (action-less tasks complete at once); renders the output when the workflow ended. */
+  #plan(state: WorkflowRunState, conductor: Conductor): WorkflowChild[] {
     const toRequest: WorkflowChild[] = [];
     for (let guard = 0; guard < 10_000; guard++) {
       const next = conductor.getNextTasks();
@@ -359,9 +444,8 @@ export class OrquestaRunner implements Runner {
       for (const task of next) immediate = this.#start(state, conductor, task, toRequest) || immediate;
       if (!immediate) break;
     }
-    this.#save(id, state, conductor);
-    for (const child of toRequest) this.#schedule(id, child, record);
-    return this.#report(id, conductor, report);
+    if (isCompletedStatus(conductor.getWorkflowStatus())) conductor.renderWorkflowOutput();
+    return toRequest;
   }
 
   /** Marks a task's actions started; returns true when something completed on the spot (no action to run). */
@@ -440,7 +524,7 @@ export class OrquestaRunner implements Runner {
     const services = this.#svc();
     if (delayed) {
       // Paused or canceled while it waited: forget it; it is still staged and runs again on resume.
-      const status = this.#conductorFor(state).getWorkflowStatus();
+      const status = Conductor.deserialize(state.conductor).getWorkflowStatus();
       if (status !== 'running' && status !== 'resuming') {
         state.children = state.children.filter((c) => c !== child);
         this.#store.saveWorkflowState(id, state);
@@ -453,39 +537,34 @@ export class OrquestaRunner implements Runner {
       route: child.route,
     };
     if (child.item_id !== undefined) parent.item_id = child.item_id;
-    const context = { ...state.context, parent };
-    const dedupeKey = `${id}:${key}`;
     let rec: ExecutionRecord | undefined;
     let failure: string | undefined;
     try {
       rec = await services.requestExecution({
         action: child.action,
-        parameters: (child.input && typeof child.input === 'object' ? child.input : {}) as Record<
-          string,
-          unknown
-        >,
-        context,
-        dedupeKey,
+        parameters: (isRecord(child.input) ? child.input : {}) as Record<string, unknown>,
+        context: { ...state.context, parent },
+        dedupeKey: `${id}:${key}`,
       });
     } catch (error) {
       failure = message(error);
-    }
-    const fresh = this.#load(id);
-    const ref = fresh?.children.find((c) => c.key === key);
-    if (!fresh || !ref) return; // completed meanwhile
-    const conductor = this.#conductorFor(fresh, record ?? services.getExecution(id));
-    if (delayed) {
-      const itemEvent = ref.item_id !== undefined ? { itemId: ref.item_id } : {};
-      conductor.updateTaskState(ref.task_id, ref.route, { status: 'running', ...itemEvent });
-    }
-    if (rec) {
-      ref.execution_id = rec.id;
-      if (TERMINAL_CHILD.has(rec.status)) this.#applyChild(fresh, conductor, ref, rec);
-    } else {
       this.#logger?.warn(
-        { execution_id: id, task_id: ref.task_id, err: failure },
+        { execution_id: id, task_id: child.task_id, err: failure },
         'workflow task request failed',
       );
+    }
+    await this.#step(id, record ?? services.getExecution(id), (fresh, conductor) => {
+      const ref = fresh.children.find((c) => c.key === key);
+      if (!ref) return false; // completed meanwhile
+      if (delayed) {
+        const itemEvent = ref.item_id !== undefined ? { itemId: ref.item_id } : {};
+        conductor.updateTaskState(ref.task_id, ref.route, { status: 'running', ...itemEvent });
+      }
+      if (rec) {
+        ref.execution_id = rec.id;
+        if (TERMINAL_CHILD.has(rec.status)) this.#applyChild(fresh, conductor, ref, rec);
+        return true;
+      }
       this.#applyChild(fresh, conductor, ref, {
         id: '',
         action: ref.action,
@@ -497,20 +576,17 @@ export class OrquestaRunner implements Runner {
         log: [],
         start_timestamp: nowIso(),
       });
-    }
-    await this.#advance(id, fresh, conductor, record, true);
+      return true;
+    });
   }
 
   /** Moves the workflow execution to the conductor's status; completes it with {output, errors}. */
   async #report(id: string, conductor: Conductor, report: boolean): Promise<RunnerResult | undefined> {
     const status = conductor.getWorkflowStatus();
     if (isCompletedStatus(status)) {
-      conductor.renderWorkflowOutput();
-      const final = conductor.getWorkflowStatus() as ExecutionStatus;
+      const final = status as ExecutionStatus;
       const result: Record<string, unknown> = { output: conductor.getWorkflowOutput() };
       if (final !== 'succeeded' || conductor.errors.length > 0) result.errors = conductor.errors;
-      const state = this.#load(id);
-      if (state) this.#save(id, state, conductor);
       if (!report) return { status: final, result };
       await this.#svc().completeExecution(id, final, result);
       return undefined;

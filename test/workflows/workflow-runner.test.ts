@@ -339,4 +339,38 @@ tasks:
     await settled();
     expect(fake.requests).toHaveLength(1);
   });
+
+  it('reads st2kv values from the datastore (system and user scope, default, decrypt)', async () => {
+    const { fake, runner, ctx } = setup(`
+vars:
+  - region: <% st2kv('system.region') %>
+output:
+  - fallback: <% st2kv('nope', default => 'dflt') %>
+tasks:
+  t:
+    action: core.echo
+    input:
+      message: <% ctx().region %>-<% st2kv('token', decrypt => true) %>
+`);
+    const reads: unknown[] = [];
+    const values: Record<string, string> = { 'system:region': 'eu', 'user:token': 's3cret' };
+    fake.services.datastore = {
+      async get(key, options) {
+        reads.push([key, options]);
+        return values[`${options?.scope}:${key}`];
+      },
+      async set() {},
+    };
+    await runner.run(ctx);
+    await settled();
+    expect(fake.requests[0]?.parameters).toEqual({ message: 'eu-s3cret' });
+    expect(reads).toContainEqual(['token', { scope: 'user', decrypt: true }]);
+    await runner.onChildCompleted(fake.finish('child1', 'succeeded', null));
+    await settled();
+    expect(fake.completions.at(-1)).toEqual({
+      id: 'wf1',
+      status: 'succeeded',
+      result: { output: { fallback: 'dflt' } },
+    });
+  });
 });
