@@ -8,6 +8,7 @@
  * const r = rehearse({
  *   file: 'packs/demo/actions/workflows/deploy.yaml',   // or specText / spec
  *   inputs: { host: 'web1' },
+ *   kv: { 'system.region': 'eu' },                      // st2kv() values
  *   mocks: [
  *     { task_id: 'check', status: 'failed' },            // status defaults to 'succeeded'
  *     { task_id: 'fetch', result: { stdout: 'ok' } },     // result defaults to null
@@ -48,6 +49,7 @@ import {
 import { type InspectionResult, inspectWorkflow } from './inspector.ts';
 import { getTask, hasTask, parseWorkflow, type WorkflowSpec } from './spec.ts';
 import { S } from './statuses.ts';
+import { staticSt2kv } from './workflow-expressions.ts';
 
 export interface MockActionExecution {
   task_id: string;
@@ -71,8 +73,10 @@ export interface RehearsalOptions {
   mocks?: MockActionExecution[];
   /** Parent context (st2: `{ st2: { action_execution_id, user, ... } }`). */
   st2Context?: Record<string, unknown>;
-  /** Extra expression functions (e.g. a fake st2kv). */
+  /** Extra expression functions. */
   functions?: Record<string, ExpressionFunction>;
+  /** Datastore values for st2kv(): `{'system.region': 'eu', token: 'x'}` (user keys without prefix). */
+  kv?: Record<string, unknown>;
   /** Upper bound of rounds, against endless cycles (default 10,000). */
   maxRounds?: number;
 }
@@ -268,10 +272,11 @@ export function createRehearsal(options: RehearsalOptions): Rehearsal {
     const first = Object.values(inspection).flat()[0];
     throw new RehearsalError(`The workflow has inspection errors: ${first?.message ?? ''}`, inspection);
   }
+  const functions = options.kv ? { st2kv: staticSt2kv(options.kv), ...options.functions } : options.functions;
   const conductor = new Conductor(spec, {
     inputs: options.inputs ?? {},
     context: options.st2Context ?? {},
-    ...(options.functions ? { functions: options.functions } : {}),
+    ...(functions ? { functions } : {}),
   });
   if (conductor.getWorkflowStatus() === S.UNSET) conductor.requestWorkflowStatus(S.RUNNING);
   return new Rehearsal(spec, conductor, options.mocks ?? [], options.maxRounds);
@@ -285,17 +290,15 @@ export function resumeRehearsal(options: {
   specText?: string;
   file?: string;
   functions?: Record<string, ExpressionFunction>;
+  kv?: Record<string, unknown>;
   maxRounds?: number;
 }): Rehearsal {
   const data =
     typeof options.state === 'string' ? (JSON.parse(options.state) as ConductorData) : options.state;
   const spec =
     options.spec || options.specText || options.file ? loadSpec(options) : parseWorkflow(data.spec as object);
-  const conductor = Conductor.deserialize(
-    data,
-    spec,
-    options.functions ? { functions: options.functions } : {},
-  );
+  const functions = options.kv ? { st2kv: staticSt2kv(options.kv), ...options.functions } : options.functions;
+  const conductor = Conductor.deserialize(data, spec, functions ? { functions } : {});
   return new Rehearsal(spec, conductor, options.mocks ?? [], options.maxRounds);
 }
 

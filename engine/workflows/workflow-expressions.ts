@@ -58,7 +58,8 @@ function status(id: string, route?: number): string {
 /** Keyword arguments arrive as a marked trailing object (see engine/expressions/kwargs.ts). */
 const KWARGS = Symbol.for('squall.expressions.kwargs');
 
-function bind(args: unknown[], names: string[]): Record<string, unknown> {
+/** Binds positional and keyword arguments to Python-style parameter names. */
+export function bindArgs(args: unknown[], names: string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   let positional = args;
   const last = args[args.length - 1];
@@ -82,7 +83,7 @@ const COMPLETED = new Set(['succeeded', 'failed', 'timeout', 'abandoned', 'cance
 /** Orquesta's expression functions (orquesta/expressions/functions/{common,workflow}.py). */
 const BASE_FUNCTIONS: Record<string, ExpressionFunction> = {
   ctx: (...args: unknown[]) => {
-    const key = bind(args, ['key']).key;
+    const key = bindArgs(args, ['key']).key;
     if (key === undefined || key === null || key === '') return active.ctx;
     const name = String(key);
     if (name.startsWith('__')) {
@@ -106,7 +107,7 @@ const BASE_FUNCTIONS: Record<string, ExpressionFunction> = {
   result: () => currentTask().result ?? null,
   item: (...args: unknown[]) => {
     if (!active.hasItem) throw new ExpressionError('The current item is not set in the context.');
-    const key = bind(args, ['key']).key;
+    const key = bindArgs(args, ['key']).key;
     if (key === undefined || key === null || key === '') return active.item;
     const item = active.item;
     if (item === null || typeof item !== 'object' || Array.isArray(item)) {
@@ -118,12 +119,12 @@ const BASE_FUNCTIONS: Record<string, ExpressionFunction> = {
   },
   task: (...args: unknown[]) => {
     if (!active.task) throw new ExpressionError('task() is not available here.');
-    const { task_id, route } = bind(args, ['task_id', 'route']);
+    const { task_id, route } = bindArgs(args, ['task_id', 'route']);
     const id = task_id === undefined || task_id === null ? undefined : String(task_id);
     return active.task(id, route === undefined || route === null ? undefined : Number(route));
   },
   task_status: (...args: unknown[]) => {
-    const { task_id, route } = bind(args, ['task_id', 'route']);
+    const { task_id, route } = bindArgs(args, ['task_id', 'route']);
     return status(String(task_id), route === undefined || route === null ? undefined : Number(route));
   },
 };
@@ -165,4 +166,18 @@ export function formatEvaluationError(error: unknown): string {
   }
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
+}
+
+/**
+ * st2kv() over fixed values (rehearsals, tests): `st2kv('system.k')` reads `values['system.k']`, a user key
+ * `st2kv('k')` reads `values.k`; `default` is returned for a missing key, which otherwise is an error.
+ */
+export function staticSt2kv(values: Record<string, unknown>): ExpressionFunction {
+  return (...args: unknown[]) => {
+    const bound = bindArgs(args, ['key', 'decrypt', 'default']);
+    const key = String(bound.key);
+    if (Object.hasOwn(values, key)) return values[key];
+    if (Object.hasOwn(bound, 'default')) return bound.default;
+    throw new ExpressionError(`The key "${key}" does not exist in the StackStorm datastore.`);
+  };
 }

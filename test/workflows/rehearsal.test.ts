@@ -82,4 +82,20 @@ describe('rehearse (public API)', () => {
     expect(rerun.conductor.getWorkflowStatus()).toBe('resuming');
     expect(rerun.run().sequence).toEqual(['task1', 'task2', 'task2', 'task3']);
   });
+
+  it('serves st2kv() from the kv option (system and user keys, default)', () => {
+    const r = rehearse({
+      file: join(st2Tests, '../orquesta-st2kv-default.yaml'),
+      inputs: { key_name: 'nope', default: 'dflt' },
+      kv: { 'system.k': 1 },
+    });
+    expect(r.errors).toEqual([]);
+    expect(r.output).toEqual({ value_from_yaql: 'dflt', value_from_jinja: 'dflt' });
+    const found = rehearse({
+      file: join(st2Tests, '../orquesta-st2kv-default.yaml'),
+      inputs: { key_name: 'system.k' },
+      kv: { 'system.k': 'v' },
+    });
+    expect(found.output).toEqual({ value_from_yaql: 'v', value_from_jinja: 'v' });
+  });
 });
