@@ -5,7 +5,9 @@
  * lstrip_blocks on, autoescape off.
  *
  * Known differences NOT handled (documented so nobody is surprised):
- * - `}}` inside an expression (`{{ {'a': {'b': 1}} }}`) ends the tag in nunjucks; write `} }`.
+ * - Numbers in exponent notation (`1e3`) are not literals.
+ * - A tuple renders like a list (`(1, 2)` → `[1, 2]`); `%` formatting with a tuple works.
+ * - `|truncate` follows nunjucks (no `leeway`).
  * - `{% for x in xs if cond %}` (loop filtering), `{% do %}`, `namespace()` are not supported.
  * - Floats that are whole numbers render as `1`, not `1.0` (JavaScript has one number type).
  * - Python string methods are a fixed list (upper, lower, strip, split, startswith, replace, format, ...).
@@ -189,6 +191,28 @@ const rows: Row[] = [
   { why: '{%+ keeps the indentation', template: '  {%+ if flag %}yes{% endif %}', expected: '  yes' },
   { why: '+%} keeps the newline', template: '{% if flag +%}\nyes{% endif %}', expected: '\nyes' },
   { why: '{%- -%} strip around tags', template: 'a  {%- if flag -%}  b  {%- endif -%}  c', expected: 'abc' },
+  // Python syntax nunjucks does not parse.
+  {
+    why: 'slices [a:b], [:b], [-n:], [::-1]',
+    template: '{{ list[0:1] }} {{ text[:5] }} {{ list[-1:] }} {{ text[::-1] }}',
+    expected: "['a'] Hello ['b'] dlroW olleH",
+  },
+  {
+    why: 'tuples are values, not the JavaScript comma operator',
+    template: '{{ "%s=%s" % ("k", num) }}',
+    expected: 'k=3',
+  },
+  {
+    why: '`}}` closing nested braces does not end the tag',
+    template: '{{ {"a": {"b": num}} }}',
+    expected: "{'a': {'b': 3}}",
+  },
+  {
+    why: 'unknown string escapes keep their backslash (regex arguments)',
+    template: '{{ "\\d+\\w" }}',
+    expected: '\\d+\\w',
+  },
+  { why: '// and % follow Python (floor)', template: '{{ -7 // 2 }} {{ -7 % 3 }}', expected: '-4 2' },
   { why: 'autoescape is off (st2 renders shell commands)', template: '{{ "<a & b>" }}', expected: '<a & b>' },
 ];
 

@@ -8,8 +8,9 @@ import { st2Functions } from '../functions/index.ts';
 import { isKeywordArgs, makeKwargs } from '../kwargs.ts';
 import { isPlainObject, pyEquals, pyIn, truthy } from '../python-values.ts';
 import { extraFilters, jinjaFilters } from './filters.ts';
-import { type NjNode, njParser, njTransformer } from './nunjucks-internals.ts';
+import { type NjNode, njTransformer } from './nunjucks-internals.ts';
 import { PyCompiler, validateAst } from './py-compiler.ts';
+import { parseWithSlices } from './py-parser.ts';
 import { safeRuntime } from './safe-runtime.ts';
 import { fixStringEscapes } from './string-escapes.ts';
 
@@ -94,7 +95,7 @@ type RootFn = (env: unknown, context: unknown, frame: unknown, runtime: unknown,
 /** Parses template source (after the `{%+` pre-pass) into nunjucks' AST. Throws nunjucks errors. */
 export function parseTemplate(source: string): NjNode {
   const opts = (env as unknown as { opts: Record<string, unknown> }).opts;
-  return njParser.parse(fixStringEscapes(preprocess(source)), [], opts);
+  return parseWithSlices(fixStringEscapes(preprocess(source)), opts);
 }
 
 /** Compiles a parsed template; `valueMode` makes rendering return the single expression's native value. */

@@ -116,6 +116,28 @@ export class PyCompiler extends Base {
     this._emit(`${node.extra as string})`);
   }
 
+  compilePySlice(node: NjNode, frame: unknown): void {
+    this._emit('runtime.pySlice(');
+    this._compileExpression(node.target as NjNode, frame);
+    for (const part of [node.start, node.stop, node.step] as Array<NjNode | null>) {
+      this._emit(', ');
+      if (part) this._compileExpression(part, frame);
+      else this._emit('undefined');
+    }
+    this._emit(')');
+  }
+
+  /** `(a, b)` is a Python tuple (a list here); nunjucks would compile it to JavaScript's comma operator. */
+  compileGroup(node: NjNode, frame: unknown): void {
+    const children = node.children as NjNode[];
+    this._emit(children.length > 1 ? '[' : '(');
+    children.forEach((child, i) => {
+      if (i > 0) this._emit(', ');
+      this._compileExpression(child, frame);
+    });
+    this._emit(children.length > 1 ? ']' : ')');
+  }
+
   compileSymbol(node: NjNode, frame: { lookup(name: string): string | undefined }): void {
     const name = String(node.value);
     const local = frame.lookup(name);

@@ -161,6 +161,35 @@ function pyMod(a: unknown, b: unknown): unknown {
   throw new Error(`unsupported operand type(s) for %: '${pyTypeName(a)}' and '${pyTypeName(b)}'`);
 }
 
+/** Python slicing `value[start:stop:step]` of lists and strings. */
+function pySlice(value: unknown, start: unknown, stop: unknown, step: unknown): unknown {
+  const isString = typeof value === 'string';
+  if (!isString && !Array.isArray(value)) {
+    throw new Error(`'${pyTypeName(value)}' object is not subscriptable`);
+  }
+  const items: unknown[] = isString ? [...(value as string)] : (value as unknown[]);
+  const n = items.length;
+  const st = step === undefined || step === null ? 1 : Number(step);
+  if (!Number.isInteger(st) || st === 0) throw new Error('slice step cannot be zero');
+  const clamp = (v: unknown, dflt: number, lo: number, hi: number): number => {
+    if (v === undefined || v === null) return dflt;
+    let i = Math.trunc(Number(v));
+    if (i < 0) i += n;
+    return Math.min(Math.max(i, lo), hi);
+  };
+  const out: unknown[] = [];
+  if (st > 0) {
+    const a = clamp(start, 0, 0, n);
+    const b = clamp(stop, n, 0, n);
+    for (let i = a; i < b; i += st) out.push(items[i]);
+  } else {
+    const a = clamp(start, n - 1, -1, n - 1);
+    const b = clamp(stop, -1, -1, n - 1);
+    for (let i = a; i > b; i += st) out.push(items[i]);
+  }
+  return isString ? out.join('') : out;
+}
+
 function pyIterable(value: unknown, vars: number): unknown {
   if (value === null || value === undefined) return value;
   if (typeof value === 'string') return [...value];
@@ -197,4 +226,5 @@ export const safeRuntime: Record<string, unknown> = Object.freeze({
   pyConcat: (a: unknown, b: unknown) => pyStr(a) + pyStr(b),
   pyMod,
   pyIterable,
+  pySlice,
 });

@@ -1,5 +1,8 @@
 /**
- * nunjucks decodes only `\n`, `\t`, `\r` in string literals and drops the backslash of every other escape
+ * Two lexer differences are fixed here, inside `{{ }}` / `{% %}` only:
+ * - `}}` that closes nested braces (`{{ {'a': {'b': 1}} }}`) ends the tag in nunjucks but not in Jinja;
+ *   such a `}}` is split into `} }`.
+ * - nunjucks decodes only `\n`, `\t`, `\r` in string literals and drops the backslash of every other escape
  * (`"\w+"` becomes `w+`). Jinja follows Python: unknown escapes keep their backslash, `\x41`/`\u00e9` decode.
  * This pre-pass rewrites string literals inside `{{ }}` / `{% %}` so nunjucks produces Python's result.
  * `{% raw %}` blocks and `{# #}` comments are left alone.
@@ -20,9 +23,20 @@ function forNunjucks(text: string, quote: string): string {
 function rewriteTag(source: string, start: number, close: string): { text: string; end: number } {
   let out = '';
   let i = start;
+  let depth = 0;
   while (i < source.length) {
-    if (source.startsWith(close, i)) return { text: out + close, end: i + close.length };
     const c = source[i];
+    if (depth > 0 && c === '}') {
+      depth--;
+      out += source[i + 1] === '}' ? '} ' : '}';
+      i++;
+      continue;
+    }
+    if (source.startsWith(close, i) || source.startsWith(`-${close}`, i)) {
+      const end = source.startsWith(close, i) ? i + close.length : i + close.length + 1;
+      return { text: out + source.slice(i, end), end };
+    }
+    if (c === '{') depth++;
     if (c === '"' || c === "'") {
       out += c;
       i++;
@@ -50,7 +64,7 @@ const RAW_START = /^\{%-?\s*raw\s*-?%\}/;
 const RAW_END = /\{%-?\s*endraw\s*-?%\}/g;
 
 export function fixStringEscapes(source: string): string {
-  if (!source.includes('\\')) return source;
+  if (!source.includes('\\') && !/\{\{[^}]*\{|\{%[^%]*\{/.test(source)) return source;
   let out = '';
   let i = 0;
   while (i < source.length) {
