@@ -5,6 +5,7 @@ import { registerApiKeyCommands } from './commands/apikey.ts';
 import { registerConfigCommands } from './commands/config.ts';
 import { registerContentCommands } from './commands/content.ts';
 import { registerExecutionCommands } from './commands/executions.ts';
+import { registerKeyCommands } from './commands/key.ts';
 import { registerStartCommand } from './commands/start.ts';
 import { registerWorkflowCommands } from './commands/workflow.ts';
 import { DataDirLockedError } from './data-dir.ts';
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerContentCommands(program);
   registerExecutionCommands(program);
   registerWorkflowCommands(program);
+  registerKeyCommands(program);
   return program;
 }
 

@@ -1,6 +1,8 @@
+import type { AuditEntry } from './audit/audit-log.ts';
 import type { Principal } from './auth/principal.ts';
 import type { Rbac } from './auth/rbac.ts';
 import type { EngineConfig } from './config/engine-config.ts';
+import type { Datastore } from './datastore/index.ts';
 import type { EventBus } from './events/event-bus.ts';
 import type { Logger } from './log/logger.ts';
 import type {
@@ -47,6 +49,8 @@ export interface Engine {
   readonly events: EventBus;
   readonly store: Store;
   readonly rbac: Rbac;
+  /** The scoped, encrypted key-value store (st2kv); every call names the acting principal. */
+  readonly datastore: Datastore;
 
   // content
   packs(): LoadedPack[];
@@ -94,6 +98,12 @@ export interface Engine {
   listInquiries(query: { status?: string; limit?: number }): InquiryRecord[];
   getInquiry(id: string): InquiryRecord | undefined;
   respondInquiry(id: string, response: Record<string, unknown>, principal: Principal): Promise<InquiryRecord>;
+
+  /** Appends an entry to the audit log (chat commands, permission decisions of the bot); no-op when disabled. */
+  recordAudit?(entry: AuditEntry): void;
+
+  /** Re-encrypts every datastore value and stored secret parameter under a new key, then replaces the key file. */
+  rotateKey(): Promise<{ rotated: number; key_path: string }>;
 
   // lifecycle
   /** Recovery (requeue, abandon, resume workflows, pending trigger instances), timers, sensors. */

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv } from 'ajv';
 import { AuditLog } from './audit/audit-log.ts';
@@ -7,6 +7,7 @@ import type { Principal } from './auth/principal.ts';
 import { Rbac } from './auth/rbac.ts';
 import type { EngineConfig } from './config/engine-config.ts';
 import { SecretBox } from './crypto/secret-box.ts';
+import { type KvPrincipal, kvContextProvider, kvTriggerRef, openDatastore } from './datastore/index.ts';
 import { type Engine, EngineRequestError, type PackReloadResult } from './engine.ts';
 import { EventBus } from './events/event-bus.ts';
 import { ExecutionService } from './executions/execution-service.ts';
@@ -45,6 +46,17 @@ export async function createEngine(config: EngineConfig, options: CreateEngineOp
   const secretBox = SecretBox.fromKeyFile(config.crypto.keyPath);
   const events = new EventBus();
   const rbac = new Rbac(config.rbac);
+  const datastore = openDatastore({
+    config,
+    db: store.db,
+    cipher: secretBox,
+    logger,
+    onChange: (kind, payload) => {
+      const ref = kvTriggerRef(kind);
+      if (listened.has(ref)) dispatcher.dispatch(ref, payload as unknown as Record<string, unknown>);
+    },
+  });
+  const kvPrincipal = (user: string): KvPrincipal => rbac.principal(user);
   const audit = config.audit.path
     ? new AuditLog({ path: config.audit.path, maxBytes: config.audit.maxBytes, keep: config.audit.keep })
     : undefined;
@@ -122,6 +134,26 @@ export async function createEngine(config: EngineConfig, options: CreateEngineOp
     config,
     logger,
     audit,
+    kvContext: kvContextProvider(datastore, kvPrincipal),
+    // Actions read and write the datastore as the system user (user-scope access from actions is not offered yet).
+    datastore: {
+      async get(key, opts) {
+        if (opts?.scope === 'user') throw new Error('actions may read system-scope datastore keys only');
+        return (await datastore.get(kvPrincipal('system'), key, { decrypt: opts?.decrypt }))?.value;
+      },
+      async set(key, value, opts) {
+        if (opts?.scope === 'user') throw new Error('actions may write system-scope datastore keys only');
+        await datastore.set(
+          kvPrincipal('system'),
+          key,
+          typeof value === 'string' ? value : JSON.stringify(value),
+          {
+            encrypt: opts?.encrypt,
+            ttl: opts?.ttl,
+          },
+        );
+      },
+    },
   });
 
   const requestExecution = (request: ExecutionRequest): Promise<ExecutionRecord> => {
@@ -253,8 +285,43 @@ export async function createEngine(config: EngineConfig, options: CreateEngineOp
       throw new EngineRequestError(`user "${principal.user}" may not run action "${action.ref}"`, 403);
   };
 
+  const rotateKey = async (): Promise<{ rotated: number; key_path: string }> => {
+    const newKey = randomBytes(32);
+    const next = new SecretBox(newKey);
+    const { rotated } = await datastore.rotateKey(next);
+    // Secret parameters of stored executions are re-encrypted too, so re-runs keep working.
+    const reencrypt = (value: unknown) =>
+      SecretBox.isCiphertext(value) ? next.encrypt(secretBox.decrypt(value)) : value;
+    let executionsRotated = 0;
+    store.transaction(() => {
+      for (const record of store.listExecutions({ limit: Number.MAX_SAFE_INTEGER, order: 'asc' })) {
+        const secretNames = (record.context.secret_parameters as string[] | undefined) ?? [];
+        const redact = record.context.redact_values;
+        if (!secretNames.length && !redact) continue;
+        const parameters = { ...record.parameters };
+        for (const name of secretNames) parameters[name] = reencrypt(parameters[name]);
+        const context = { ...record.context, ...(redact ? { redact_values: reencrypt(redact) } : {}) };
+        store.updateExecution({ ...record, parameters, context });
+        executionsRotated++;
+      }
+    });
+    const temp = `${config.crypto.keyPath}.new`;
+    writeFileSync(temp, newKey.toString('base64'), { mode: 0o600 });
+    renameSync(temp, config.crypto.keyPath);
+    secretBox.rotateKey(newKey);
+    audit?.record({
+      kind: 'key_rotation',
+      actor: 'admin',
+      datastore_values: rotated,
+      executions: executionsRotated,
+    });
+    return { rotated: rotated + executionsRotated, key_path: config.crypto.keyPath };
+  };
+
   const engine: Engine = {
     config,
+    datastore,
+    rotateKey,
     logger,
     events,
     store,
@@ -400,6 +467,8 @@ export async function createEngine(config: EngineConfig, options: CreateEngineOp
       return answered;
     },
 
+    recordAudit: (entry) => audit?.record(entry),
+
     async start() {
       if (started) return;
       started = true;
@@ -433,6 +502,7 @@ export async function createEngine(config: EngineConfig, options: CreateEngineOp
       await dispatcher.idle();
       await executions.drain(config.executions.drainSeconds * 1000);
       await audit?.close?.();
+      await datastore.close();
       store.close();
     },
     gc() {
