@@ -5,6 +5,7 @@
  * spaces from chat clients are normalised first. Extracted values are plain strings, never rendered.
  */
 import { compilePython, PythonRegexError, type RegexNode, searchAnchors } from './python-regex.ts';
+import { trailingPairsStart } from './trailing-pairs.ts';
 
 export class AliasParseError extends Error {
   constructor(
@@ -78,8 +79,6 @@ export interface FormatHit {
 // ---- st2's regex snippets --------------------------------------------------------------------------
 
 const PAIR = String.raw`(?:^|\s+)\s*(\S+?)\s*=(""|''|"([\s\S]+?)"|'([\s\S]+?)'|(\{[\s\S]+?\})|(\S+))`;
-const PAIR_NOCAP = String.raw`(?:^|\s+)\s*\S+?\s*=(?:""|''|"[\s\S]+?"|'[\s\S]+?'|\{[\s\S]+?\}|\S+)`;
-const ENDING = new RegExp(String.raw`^[\s\S]*?((?:${PAIR_NOCAP}\s*)*)$`);
 const PAIR_G = new RegExp(PAIR, 'g');
 const KEY = String.raw`\s*(\S+?)\s*`;
 // re.sub runs without DOTALL (`.` stops at \n); re.findall for the defaults runs with DOTALL.
@@ -204,10 +203,9 @@ export function prepareCommand(command: string | null | undefined): PreparedComm
   const original = command ?? '';
   const text = normalizeCommand(original);
   const pairs: TrailingPair[] = [];
-  const ending = ENDING.exec(text);
-  const run = ending?.[1];
-  if (run) {
-    const runStart = text.length - run.length;
+  const runStart = trailingPairsStart(text);
+  if (runStart < text.length) {
+    const run = text.slice(runStart);
     PAIR_G.lastIndex = 0;
     for (const m of run.matchAll(PAIR_G)) {
       const value = (m[3] ?? '') + (m[4] ?? '') + (m[5] ?? '') + (m[6] ?? '');
