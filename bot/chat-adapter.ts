@@ -50,6 +50,11 @@ export interface ChatButton {
 export interface ChatMessage {
   /** Plain text: the whole message on platforms without rich layout, the fallback/notification text elsewhere. */
   text: string;
+  /**
+   * st2's `A {~} B`: `A` is plain text shown before the rich part (Slack pretext) and `text` holds `B`.
+   * Platforms without rich layout print `pretext`, a newline, then `text`.
+   */
+  pretext?: string;
   title?: string;
   status?: ChatStatus;
   /** Key/value facts (execution id, took, status). */
