@@ -103,7 +103,8 @@ export function pyIn(item: unknown, container: unknown): boolean {
   if (Array.isArray(container)) return container.some((v) => pyEquals(v, item));
   if (container instanceof Map || container instanceof Set) return container.has(item);
   if (isPlainObject(container)) return typeof item === 'string' && Object.hasOwn(container, item);
-  if (container === null || container === undefined) {
+  if (container === undefined) return false; // Jinja's Undefined iterates as empty
+  if (container === null) {
     throw new TypeError("argument of type 'NoneType' is not iterable");
   }
   throw new TypeError(`'in' needs a list, dict or string on its right, got ${typeof container}`);

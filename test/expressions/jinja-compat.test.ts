@@ -8,7 +8,7 @@
  * - Numbers in exponent notation (`1e3`) are not literals.
  * - A tuple renders like a list (`(1, 2)` → `[1, 2]`); `%` formatting with a tuple works.
  * - `|truncate` follows nunjucks (no `leeway`).
- * - `{% for x in xs if cond %}` (loop filtering), `{% do %}`, `namespace()` are not supported.
+ * - `{% do %}`, `namespace()`, `loop.cycle()` are not supported.
  * - Floats that are whole numbers render as `1`, not `1.0` (JavaScript has one number type).
  * - Python string methods are a fixed list (upper, lower, strip, split, startswith, replace, format, ...).
  */
@@ -213,6 +213,16 @@ const rows: Row[] = [
     expected: '\\d+\\w',
   },
   { why: '// and % follow Python (floor)', template: '{{ -7 // 2 }} {{ -7 % 3 }}', expected: '-4 2' },
+  {
+    why: 'loop filtering `for x in xs if cond` (loop.index counts kept items)',
+    template: '{% for x in [1, 2, 3] if x > 1 %}{{ loop.index }}{{ x }}{% endfor %}',
+    expected: '1223',
+  },
+  {
+    why: '`in` an undefined value is false (Undefined iterates as empty)',
+    template: '{{ "a" in missing }}',
+    expected: 'False',
+  },
   { why: 'autoescape is off (st2 renders shell commands)', template: '{{ "<a & b>" }}', expected: '<a & b>' },
 ];
 

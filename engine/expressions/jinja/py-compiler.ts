@@ -16,6 +16,22 @@ function runtimeCall(fn: string, arg: NjNode, extra = ''): NjNode {
   return node;
 }
 
+/** `runtime.pyLoopFilter(items, vars, (item) => cond-with-loop-vars-bound)`, as a synthetic node. */
+function loopFilter(items: NjNode, cond: NjNode, name: NjNode, vars: number): NjNode {
+  const node = Object.create(njNodes.Group.prototype) as NjNode;
+  Object.defineProperty(node, 'typename', { value: 'PyLoopFilter' });
+  Object.assign(node, {
+    lineno: items.lineno,
+    colno: items.colno,
+    items,
+    cond,
+    name,
+    vars,
+    children: [items, cond],
+  });
+  return node;
+}
+
 /** A readable name for an expression node, for "'x.y' is undefined" messages. */
 export function nodeName(node: NjNode): string {
   switch (node.typename) {
@@ -114,6 +130,23 @@ export class PyCompiler extends Base {
     this._emit(`runtime.${node.fn as string}(`);
     this._compileExpression(node.arg as NjNode, frame);
     this._emit(`${node.extra as string})`);
+  }
+
+  compilePyLoopFilter(node: NjNode, frame: unknown): void {
+    const name = node.name as NjNode;
+    const names =
+      name.typename === 'Array'
+        ? (name.children as NjNode[]).map((c) => String(c.value))
+        : [String(name.value)];
+    this._emit('runtime.pyLoopFilter(');
+    this._compileExpression(node.items as NjNode, frame);
+    this._emit(`, ${node.vars as number}, (__item) => { frame = frame.push(); `);
+    names.forEach((n, i) => {
+      this._emit(`frame.set(${JSON.stringify(n)}, ${names.length > 1 ? `__item[${i}]` : '__item'}); `);
+    });
+    this._emit('try { return runtime.truthy(');
+    this._compileExpression(node.cond as NjNode, frame);
+    this._emit('); } finally { frame = frame.pop(); } })');
   }
 
   compilePySlice(node: NjNode, frame: unknown): void {
@@ -223,8 +256,15 @@ export class PyCompiler extends Base {
   }
 
   compileFor(node: NjNode, frame: unknown): void {
-    const vars = (node.name as NjNode).typename === 'Array' ? 2 : 1;
-    node.arr = runtimeCall('pyIterable', node.arr as NjNode, `, ${vars}`);
+    const name = node.name as NjNode;
+    const vars = name.typename === 'Array' ? 2 : 1;
+    const arr = node.arr as NjNode;
+    if (arr.typename === 'InlineIf' && !arr.else_) {
+      // `{% for x in xs if cond %}`: nunjucks parses `xs if cond` as an inline if; Jinja filters the loop.
+      node.arr = loopFilter(arr.body as NjNode, arr.cond as NjNode, name, vars);
+    } else {
+      node.arr = runtimeCall('pyIterable', arr, `, ${vars}`);
+    }
     (Base.prototype as unknown as Record<string, (n: NjNode, f: unknown) => void>).compileFor.call(
       this,
       node,

@@ -161,6 +161,15 @@ function pyMod(a: unknown, b: unknown): unknown {
   throw new Error(`unsupported operand type(s) for %: '${pyTypeName(a)}' and '${pyTypeName(b)}'`);
 }
 
+/** The items of `{% for ... in items if cond %}` that pass `keep`, with dicts as keys / (key, value) pairs. */
+function pyLoopFilter(items: unknown, vars: number, keep: (item: unknown) => boolean): unknown[] {
+  let list = pyIterable(items, vars);
+  if (list === null || list === undefined) return [];
+  if (vars === 2 && isPlainObject(list)) list = Object.entries(list);
+  if (!Array.isArray(list)) throw new Error(`'${pyTypeName(items)}' object is not iterable`);
+  return list.filter((item) => keep(item));
+}
+
 /** Python slicing `value[start:stop:step]` of lists and strings. */
 function pySlice(value: unknown, start: unknown, stop: unknown, step: unknown): unknown {
   const isString = typeof value === 'string';
@@ -227,4 +236,5 @@ export const safeRuntime: Record<string, unknown> = Object.freeze({
   pyMod,
   pyIterable,
   pySlice,
+  pyLoopFilter,
 });
