@@ -238,7 +238,7 @@ export class Conductor {
     this.spec = isWorkflowSpec(spec) ? spec : parseWorkflow(spec);
     this.graph = composeGraph(this.spec);
     this.functions = options.functions;
-    this.tracksResults = /\btask\(/.test(JSON.stringify(this.spec.definition ?? null));
+    this.tracksResults = usesTaskFunction(this.spec);
     if (restore) {
       this.inputs = restore.input ?? {};
       this.parentCtx = restore.context ?? {};
@@ -257,7 +257,11 @@ export class Conductor {
 
   // ---------- serialization ----------
 
-  serialize(options: { spec?: boolean } = {}): ConductorData {
+  /**
+   * The state as plain JSON data. `spec: false` leaves the definition out (store it once elsewhere);
+   * `copy: false` returns live references (cheaper; only for callers that stringify at once and never mutate).
+   */
+  serialize(options: { spec?: boolean; copy?: boolean } = {}): ConductorData {
     const data: ConductorData = {
       input: this.inputs,
       context: this.parentCtx,
@@ -267,7 +271,7 @@ export class Conductor {
       output: this.outputs,
     };
     if (options.spec !== false) data.spec = this.spec.definition;
-    return cloneJson(data);
+    return options.copy === false ? data : cloneJson(data);
   }
 
   /** Restores a conductor; pass `spec` when the data was serialized without it (or to reuse a parsed spec). */
@@ -1222,6 +1226,18 @@ export class Conductor {
     this.outputs = null;
     this.state.status = S.RESUMING;
   }
+}
+
+const taskFunctionUse = new WeakMap<WorkflowSpec, boolean>();
+
+/** Whether a workflow calls st2's task() (then task results are kept in the state). */
+function usesTaskFunction(spec: WorkflowSpec): boolean {
+  let uses = taskFunctionUse.get(spec);
+  if (uses === undefined) {
+    uses = /\btask\(/.test(JSON.stringify(spec.definition ?? null));
+    taskFunctionUse.set(spec, uses);
+  }
+  return uses;
 }
 
 function isWorkflowSpec(value: unknown): value is WorkflowSpec {

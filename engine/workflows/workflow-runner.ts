@@ -204,7 +204,8 @@ export class OrquestaRunner implements Runner {
   }
 
   #save(id: string, state: WorkflowRunState, conductor: Conductor): void {
-    state.conductor = conductor.serialize();
+    // The store writes it out at once; the conductor is dropped after the step.
+    state.conductor = conductor.serialize({ copy: false });
     this.#store.saveWorkflowState(id, state);
   }
 
