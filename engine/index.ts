@@ -37,6 +37,30 @@ const RULE_OVERRIDES_META = 'rule_overrides';
 const TIMER_TRIGGERS = new Set(['core.st2.IntervalTimer', 'core.st2.DateTimer', 'core.st2.CronTimer']);
 const INQUIRY_SWEEP_MS = 30_000;
 
+/**
+ * st2 inquiry schemas (core.ask's default) are draft 3: `required: true` on a property. Ajv wants draft 4's
+ * `required: [names]` on the object, so convert (recursively) before compiling.
+ */
+function draft4Required(schema: Record<string, unknown>): Record<string, unknown> {
+  const props = schema.properties as Record<string, Record<string, unknown>> | undefined;
+  if (!props || typeof props !== 'object') return schema;
+  const required = Array.isArray(schema.required) ? [...(schema.required as string[])] : [];
+  const properties: Record<string, unknown> = {};
+  for (const [name, prop] of Object.entries(props)) {
+    if (!prop || typeof prop !== 'object') {
+      properties[name] = prop;
+      continue;
+    }
+    const { required: flag, ...rest } = prop;
+    if (flag === true && !required.includes(name)) required.push(name);
+    properties[name] = draft4Required(typeof flag === 'boolean' ? rest : prop);
+  }
+  const out: Record<string, unknown> = { ...schema, properties };
+  if (required.length) out.required = required;
+  else delete out.required;
+  return out;
+}
+
 /** Wires the engine: store, registry, rules, executions, runners, triggers. The one facade outside code uses. */
 export async function createEngine(config: EngineConfig, options: CreateEngineOptions): Promise<Engine> {
   const { logger } = options;
@@ -448,7 +472,7 @@ export async function createEngine(config: EngineConfig, options: CreateEngineOp
           `user "${principal.user}" asked for this approval and may not answer it`,
           403,
         );
-      const validate = ajv.compile(inquiry.schema);
+      const validate = ajv.compile(draft4Required(inquiry.schema));
       if (!validate(response))
         throw new EngineRequestError(
           `the response does not match the inquiry's schema: ${ajv.errorsText(validate.errors)}`,
