@@ -13,7 +13,13 @@ import { ExpressionError, type ExpressionFunction } from '../expressions/index.t
 import type { ActionDefinition, ExecutionRecord, ExecutionStatus } from '../model/index.ts';
 import type { Runner, RunnerContext, RunnerResult, RunnerServices } from '../runners/runner.ts';
 import type { Store } from '../store/store.ts';
-import { Conductor, type ConductorData, isCompletedStatus, type NextTask } from './conductor.ts';
+import {
+  Conductor,
+  type ConductorData,
+  isCompletedStatus,
+  type NextTask,
+  type RerunRequest,
+} from './conductor.ts';
 import { inspectionErrors, inspectWorkflow } from './inspector.ts';
 import { parseWorkflow, type WorkflowSpec } from './spec.ts';
 
@@ -281,7 +287,21 @@ export class OrquestaRunner implements Runner {
       user: ctx.context.user,
       ...(ctx.context.api_user ? { api_user: ctx.context.api_user } : {}),
     };
+    const rerun = this.#rerunRequest(ctx);
     const build = (functions: Record<string, ExpressionFunction>): WorkflowRunState => {
+      if (rerun) {
+        // st2 `execution re-run --tasks`: a new execution continues from the old one's state.
+        const conductor = Conductor.deserialize(rerun.state.conductor, undefined, { functions });
+        conductor.requestRerun(rerun.requests);
+        return {
+          v: 1,
+          conductor: conductor.serialize({ copy: false }),
+          children: [],
+          items: JSON.parse(JSON.stringify(rerun.state.items)),
+          seq: rerun.state.seq,
+          context: userContext,
+        };
+      }
       const conductor = new Conductor(spec, { inputs: ctx.parameters, context: parentCtx, functions });
       if (conductor.getWorkflowStatus() === 'null') conductor.requestWorkflowStatus('running');
       return {
@@ -297,6 +317,28 @@ export class OrquestaRunner implements Runner {
       const outcome = await this.#step(ctx.executionId, ctx.record, () => true, { build, report: false });
       return outcome ?? { status: 'running' };
     });
+  }
+
+  /**
+   * A workflow re-run of given tasks: `context.re_run = {ref: <old execution>, tasks: ['task2', 'task3__r1'],
+   * reset: ['each']}` (reset: with-items tasks whose items all run again, not only the failed ones).
+   */
+  #rerunRequest(
+    ctx: RunnerContext,
+  ): { state: WorkflowRunState; requests: RerunRequest[] | null } | undefined {
+    const reRun = ctx.context.re_run;
+    if (!isRecord(reRun) || typeof reRun.ref !== 'string') return undefined;
+    const tasks = Array.isArray(reRun.tasks) ? reRun.tasks.map(String) : undefined;
+    if (!tasks) return undefined;
+    const state = this.#load(reRun.ref);
+    if (!state) throw new Error(`re-run of workflow execution "${reRun.ref}": its workflow state is gone`);
+    const reset = new Set(Array.isArray(reRun.reset) ? reRun.reset.map(String) : []);
+    const requests = tasks.map((t) => {
+      const m = /^(.*)__r(\d+)$/.exec(t);
+      const taskId = m ? (m[1] as string) : t;
+      return { task_id: taskId, route: m ? Number(m[2]) : 0, reset_items: reset.has(taskId) || reset.has(t) };
+    });
+    return { state, requests: requests.length > 0 ? requests : null };
   }
 
   async pause(executionId: string): Promise<void> {

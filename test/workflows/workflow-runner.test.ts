@@ -373,4 +373,38 @@ tasks:
       result: { output: { fallback: 'dflt' } },
     });
   });
+
+  it('re-runs chosen tasks of a finished workflow in a new execution (st2 re-run --tasks)', async () => {
+    const { fake, runner, ctx, store } = setup(SEQUENTIAL, { name: 'x' });
+    await runner.run(ctx);
+    await settled();
+    await runner.onChildCompleted(fake.finish('child1', 'succeeded', { stdout: 'first' }));
+    await settled();
+    await runner.onChildCompleted(fake.finish('child2', 'failed', { stderr: 'boom' }));
+    await settled();
+    expect(fake.completions.at(-1)?.status).toBe('failed');
+
+    const again: ExecutionRecord = {
+      ...ctx.record,
+      id: 'wf2',
+      context: { user: 'stanley', re_run: { ref: 'wf1', tasks: ['task2'] } },
+    };
+    fake.records.set('wf2', again);
+    const res = await runner.run({ ...ctx, executionId: 'wf2', context: again.context, record: again });
+    expect(res.status).toBe('running');
+    await settled();
+    // Only task2 runs again, with the context task1 published in the first run.
+    expect(fake.requests.at(-1)).toMatchObject({
+      parameters: { message: 'done first' },
+      context: { parent: { execution_id: 'wf2', task_id: 'task2' } },
+    });
+    await runner.onChildCompleted(fake.finish('child3', 'succeeded', { stdout: 'ok' }));
+    await settled();
+    expect(fake.completions.at(-1)).toEqual({
+      id: 'wf2',
+      status: 'succeeded',
+      result: { output: { greeting: 'first' } },
+    });
+    expect((store.loadWorkflowState('wf1') as WorkflowRunState).conductor.state.status).toBe('failed');
+  });
 });
