@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { EngineConfig } from '../config/engine-config.ts';
@@ -21,6 +21,7 @@ import type {
   RunnerResult,
   RunnerServices,
 } from '../runners/runner.ts';
+import { newObjectId } from '../store/object-id.ts';
 import type { ExecutionQuery, Store } from '../store/store.ts';
 import { actionParameterSchema, resolveParameters } from './parameters.ts';
 import { attributeKey, CONCURRENCY_STATUSES, type ConcurrencyPolicy, policiesFor } from './policies.ts';
@@ -87,6 +88,8 @@ interface Active {
 /** Internal context keys (bookkeeping, not shown as user context by callers that care). */
 const SECRET_PARAMS_KEY = 'secret_parameters';
 const REDACT_KEY = 'redact_values';
+/** Runners with no outside effect: no need to commit a group-commit batch before they run. */
+const EFFECT_FREE_RUNNERS = new Set(['noop']);
 const ASYNC_STATUSES = new Set<ExecutionStatus>([
   'running',
   'pending',
@@ -147,6 +150,7 @@ export class ExecutionService {
   readonly #delayTimers = new Map<string, NodeJS.Timeout>();
   #running = 0;
   #draining = false;
+  readonly #delayedActions = new Set<string>();
   #idleWaiters: Array<() => void> = [];
   #delayPoll?: NodeJS.Timeout;
 
@@ -241,7 +245,7 @@ export class ExecutionService {
     // Datastore secrets decrypted while rendering: kept (encrypted) so output redaction survives re-runs/recovery.
     if (extra.decrypted?.length) context[REDACT_KEY] = this.#d.secretBox.encryptJson(extra.decrypted);
     const rec: ExecutionRecord = {
-      id: req.id ?? randomUUID(),
+      id: req.id ?? newObjectId(),
       action: action.ref,
       runner: runner.name,
       status: 'requested',
@@ -338,6 +342,7 @@ export class ExecutionService {
       this.#auditStatus(rec, 'delayed', { policy: policy.ref });
       this.#d.events.emit('execution__update', this.#view(rec));
     }
+    this.#delayedActions.add(rec.action);
     this.#armDelayPoll();
   }
 
@@ -380,8 +385,11 @@ export class ExecutionService {
   }
 
   #recheckDelayed(action: string): void {
-    if (this.#draining) return;
-    for (const rec of this.#store.listExecutions({ action, status: 'delayed', order: 'asc', limit: 100 })) {
+    // Only actions known to have delayed executions are looked at (the hot path never queries).
+    if (this.#draining || !this.#delayedActions.has(action)) return;
+    const delayed = this.#store.listExecutions({ action, status: 'delayed', order: 'asc', limit: 100 });
+    if (delayed.length === 0) this.#delayedActions.delete(action);
+    for (const rec of delayed) {
       if (this.#delayTimers.has(rec.id)) continue;
       this.#admit(rec.id);
       if (this.#store.getExecution(rec.id)?.status === 'delayed') break;
@@ -486,6 +494,8 @@ export class ExecutionService {
       const giveUp = new Promise<RunnerResult>((resolve) => {
         active.giveUp = resolve;
       });
+      // Group commit: the record must be committed before a runner can cause an outside effect.
+      if (!EFFECT_FREE_RUNNERS.has(runner.name)) this.#store.flush?.();
       try {
         outcome = await Promise.race([runner.run(ctx), giveUp]);
       } catch (error) {

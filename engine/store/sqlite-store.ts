@@ -39,10 +39,9 @@ CREATE TABLE IF NOT EXISTS executions (
   log TEXT NOT NULL,
   runner_state TEXT
 );
-CREATE INDEX IF NOT EXISTS executions_status ON executions (status, start_ts);
-CREATE INDEX IF NOT EXISTS executions_action ON executions (action, start_ts);
-CREATE INDEX IF NOT EXISTS executions_parent ON executions (parent, start_ts);
-CREATE INDEX IF NOT EXISTS executions_start ON executions (start_ts);
+CREATE INDEX IF NOT EXISTS executions_status ON executions (status);
+CREATE INDEX IF NOT EXISTS executions_action ON executions (action);
+CREATE INDEX IF NOT EXISTS executions_parent ON executions (parent) WHERE parent IS NOT NULL;
 CREATE UNIQUE INDEX IF NOT EXISTS executions_dedupe ON executions (dedupe_key) WHERE dedupe_key IS NOT NULL;
 CREATE TABLE IF NOT EXISTS output (
   execution_id TEXT NOT NULL,
@@ -52,7 +51,6 @@ CREATE TABLE IF NOT EXISTS output (
   ts TEXT NOT NULL,
   PRIMARY KEY (execution_id, seq)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS output_ts ON output (ts);
 CREATE TABLE IF NOT EXISTS trigger_instances (
   id TEXT PRIMARY KEY,
   trigger TEXT NOT NULL,
@@ -61,9 +59,8 @@ CREATE TABLE IF NOT EXISTS trigger_instances (
   dedupe_key TEXT,
   doc TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS trigger_instances_trigger ON trigger_instances (trigger, occurrence_time);
-CREATE INDEX IF NOT EXISTS trigger_instances_status ON trigger_instances (status, occurrence_time);
-CREATE INDEX IF NOT EXISTS trigger_instances_time ON trigger_instances (occurrence_time);
+CREATE INDEX IF NOT EXISTS trigger_instances_trigger ON trigger_instances (trigger);
+CREATE INDEX IF NOT EXISTS trigger_instances_status ON trigger_instances (status);
 CREATE UNIQUE INDEX IF NOT EXISTS trigger_instances_dedupe ON trigger_instances (dedupe_key) WHERE dedupe_key IS NOT NULL;
 CREATE TABLE IF NOT EXISTS rule_enforcements (
   id TEXT PRIMARY KEY,
@@ -72,9 +69,8 @@ CREATE TABLE IF NOT EXISTS rule_enforcements (
   enforced_at TEXT NOT NULL,
   doc TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS rule_enforcements_rule ON rule_enforcements (rule, enforced_at);
+CREATE INDEX IF NOT EXISTS rule_enforcements_rule ON rule_enforcements (rule);
 CREATE INDEX IF NOT EXISTS rule_enforcements_ti ON rule_enforcements (trigger_instance_id);
-CREATE INDEX IF NOT EXISTS rule_enforcements_time ON rule_enforcements (enforced_at);
 CREATE TABLE IF NOT EXISTS inquiries (
   id TEXT PRIMARY KEY,
   status TEXT NOT NULL,
@@ -113,6 +109,12 @@ interface ExecutionRow {
 export interface SqliteStoreOptions {
   /** A file path, or `:memory:` for tests. */
   filename: string;
+  /**
+   * Group commit: hot-path writes (executions, output, trigger instances, enforcements, workflow state) join one
+   * transaction committed at the end of the event-loop turn (setImmediate) or by `flush()`; other writes commit at
+   * once. Reads in this process always see the writes. Default false (every write is its own commit).
+   */
+  groupCommit?: boolean;
 }
 
 const EXEC_COLUMNS =
@@ -161,9 +163,13 @@ export class SqliteStore implements Store {
   readonly db: Db;
   readonly #stmts: Record<string, Stmt>;
   readonly #shapes = new Map<string, Stmt>();
+  readonly #groupCommit: boolean;
+  #batchOpen = false;
+  #durableWaiters: Array<() => void> = [];
 
   constructor(options: SqliteStoreOptions) {
     if (options.filename !== ':memory:') mkdirSync(dirname(options.filename), { recursive: true });
+    this.#groupCommit = options.groupCommit ?? false;
     this.db = new Database(options.filename);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
@@ -174,8 +180,39 @@ export class SqliteStore implements Store {
   }
 
   /** Opens `<dataDir>/squall.db`. */
-  static open(dataDir: string): SqliteStore {
-    return new SqliteStore({ filename: join(dataDir, 'squall.db') });
+  static open(dataDir: string, options: { groupCommit?: boolean } = {}): SqliteStore {
+    return new SqliteStore({ filename: join(dataDir, 'squall.db'), ...options });
+  }
+
+  /** Opens the group-commit transaction if none is open (hot-path writes). */
+  #batch(): void {
+    if (!this.#groupCommit || this.#batchOpen || this.db.inTransaction) return;
+    this.db.exec('BEGIN');
+    this.#batchOpen = true;
+    setImmediate(() => this.flush());
+  }
+
+  /** A write that must be durable when it returns: joins the open batch, then commits it. */
+  #now<T>(fn: () => T): T {
+    const r = fn();
+    if (this.#batchOpen) this.flush();
+    return r;
+  }
+
+  /** Commits the open group-commit batch (no-op without one). */
+  flush(): void {
+    if (!this.#batchOpen) return;
+    this.#batchOpen = false;
+    if (this.db.inTransaction) this.db.exec('COMMIT');
+    const waiters = this.#durableWaiters;
+    this.#durableWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  /** Resolves once every write made so far is committed. */
+  whenDurable(): Promise<void> {
+    if (!this.#batchOpen) return Promise.resolve();
+    return new Promise((resolve) => this.#durableWaiters.push(resolve));
   }
 
   #migrate(): void {
@@ -207,15 +244,16 @@ export class SqliteStore implements Store {
         `INSERT INTO executions (id, action, runner, status, parent, start_ts, end_ts, dedupe_key, lease, not_before, attempt, parameters, context, result, log, runner_state)
          VALUES (@id, @action, @runner, @status, @parent, @start_ts, @end_ts, @dedupe_key, @lease, @not_before, @attempt, @parameters, @context, @result, @log, @runner_state)`,
       ),
+      // Identity columns (action, runner, parent, start, dedupe key) never change: not in the SET list, so their
+      // indexes are not rewritten on every status change.
       updateExecution: p(
-        `UPDATE executions SET action=@action, runner=@runner, status=@status, parent=@parent, start_ts=@start_ts, end_ts=@end_ts,
-         lease=@lease, not_before=@not_before, attempt=@attempt, parameters=@parameters, context=@context, result=@result,
-         log=@log, runner_state=@runner_state WHERE id=@id`,
+        `UPDATE executions SET status=@status, end_ts=@end_ts, lease=@lease, not_before=@not_before, attempt=@attempt,
+         parameters=@parameters, context=@context, result=@result, log=@log, runner_state=@runner_state WHERE id=@id`,
       ),
       updateExecutionCas: p(
-        `UPDATE executions SET action=@action, runner=@runner, status=@status, parent=@parent, start_ts=@start_ts, end_ts=@end_ts,
-         lease=@lease, not_before=@not_before, attempt=@attempt, parameters=@parameters, context=@context, result=@result,
-         log=@log, runner_state=@runner_state WHERE id=@id AND status=@expected`,
+        `UPDATE executions SET status=@status, end_ts=@end_ts, lease=@lease, not_before=@not_before, attempt=@attempt,
+         parameters=@parameters, context=@context, result=@result, log=@log, runner_state=@runner_state
+         WHERE id=@id AND status=@expected`,
       ),
       getExecution: p(`SELECT ${EXEC_COLUMNS} FROM executions WHERE id = ?`),
       findExecutionByDedupe: p(`SELECT ${EXEC_COLUMNS} FROM executions WHERE dedupe_key = ?`),
@@ -282,15 +320,32 @@ export class SqliteStore implements Store {
     };
   }
 
+  #updateParams(rec: ExecutionRecord): Record<string, unknown> {
+    return {
+      id: rec.id,
+      status: rec.status,
+      end_ts: rec.end_timestamp ?? null,
+      lease: rec.lease ?? null,
+      not_before: rec.not_before ?? null,
+      attempt: rec.attempt ?? null,
+      parameters: JSON.stringify(rec.parameters ?? {}),
+      context: JSON.stringify(rec.context ?? {}),
+      result: json(rec.result),
+      log: JSON.stringify(rec.log ?? []),
+      runner_state: json(rec.runner_state),
+    };
+  }
+
   // ---- executions
 
   insertExecution(record: ExecutionRecord): void {
+    this.#batch();
     this.#stmts.insertExecution!.run(this.#execParams(record));
   }
 
   updateExecution(record: ExecutionRecord, expectedStatus?: ExecutionStatus): boolean {
-    const params = this.#execParams(record);
-    delete params.dedupe_key;
+    this.#batch();
+    const params = this.#updateParams(record);
     if (expectedStatus === undefined) return this.#stmts.updateExecution!.run(params).changes > 0;
     params.expected = expectedStatus;
     return this.#stmts.updateExecutionCas!.run(params).changes > 0;
@@ -344,7 +399,7 @@ export class SqliteStore implements Store {
     const order = query.order === 'asc' ? 'ASC' : 'DESC';
     const stmt = this.#shape(
       `list:${shape}:${order}`,
-      `SELECT ${EXEC_COLUMNS} FROM executions ${where} ORDER BY start_ts ${order}, rowid ${order} LIMIT ? OFFSET ?`,
+      `SELECT ${EXEC_COLUMNS} FROM executions ${where} ORDER BY rowid ${order} LIMIT ? OFFSET ?`,
     );
     const rows = stmt.all(...args, query.limit ?? -1, query.offset ?? 0) as ExecutionRow[];
     return rows.map(rowToExecution);
@@ -357,6 +412,7 @@ export class SqliteStore implements Store {
   }
 
   appendOutput(chunk: OutputChunk): void {
+    this.#batch();
     this.#stmts.appendOutput!.run(chunk.execution_id, chunk.seq, chunk.stream, chunk.data, chunk.timestamp);
   }
 
@@ -380,6 +436,7 @@ export class SqliteStore implements Store {
   // ---- trigger instances
 
   insertTriggerInstance(instance: TriggerInstance): void {
+    this.#batch();
     this.#stmts.insertTriggerInstance!.run(
       instance.id,
       instance.trigger,
@@ -392,6 +449,7 @@ export class SqliteStore implements Store {
 
   setTriggerInstanceStatus(id: string, status: TriggerInstanceStatus): void {
     // The status column is authoritative; `doc` keeps the insert-time copy and is patched on read.
+    this.#batch();
     this.#stmts.setTriggerInstanceStatus!.run(status, id);
   }
 
@@ -430,7 +488,7 @@ export class SqliteStore implements Store {
     const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
     const stmt = this.#shape(
       `ti:${query.trigger !== undefined}:${query.status !== undefined}`,
-      `SELECT status, doc FROM trigger_instances ${where} ORDER BY occurrence_time DESC, rowid DESC LIMIT ?`,
+      `SELECT status, doc FROM trigger_instances ${where} ORDER BY rowid DESC LIMIT ?`,
     );
     const rows = stmt.all(...args, query.limit ?? -1) as Array<{ status: string; doc: string }>;
     return rows.map((r) => this.#triggerInstance(r)!);
@@ -439,6 +497,7 @@ export class SqliteStore implements Store {
   // ---- rule enforcements
 
   insertRuleEnforcement(enforcement: RuleEnforcement): void {
+    this.#batch();
     this.#stmts.insertRuleEnforcement!.run(
       enforcement.id,
       enforcement.rule.ref,
@@ -466,7 +525,7 @@ export class SqliteStore implements Store {
     const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
     const stmt = this.#shape(
       `re:${query.rule !== undefined}:${query.trigger_instance_id !== undefined}`,
-      `SELECT doc FROM rule_enforcements ${where} ORDER BY enforced_at DESC, rowid DESC LIMIT ?`,
+      `SELECT doc FROM rule_enforcements ${where} ORDER BY rowid DESC LIMIT ?`,
     );
     return (stmt.all(...args, query.limit ?? -1) as Array<{ doc: string }>).map((r) => JSON.parse(r.doc));
   }
@@ -474,16 +533,20 @@ export class SqliteStore implements Store {
   // ---- inquiries
 
   upsertInquiry(inquiry: InquiryRecord): void {
-    this.#stmts.upsertInquiry!.run(inquiry.id, inquiry.status, inquiry.created_at, JSON.stringify(inquiry));
+    this.#now(() =>
+      this.#stmts.upsertInquiry!.run(inquiry.id, inquiry.status, inquiry.created_at, JSON.stringify(inquiry)),
+    );
   }
 
   respondInquiry(id: string, response: Record<string, unknown>, respondedBy: string): boolean {
-    return this.transaction(() => {
-      const current = this.getInquiry(id);
-      if (current?.status !== 'pending') return false;
-      const next: InquiryRecord = { ...current, status: 'succeeded', response, responded_by: respondedBy };
-      return this.#stmts.respondInquiry!.run(JSON.stringify(next), id).changes > 0;
-    });
+    return this.#now(() =>
+      this.transaction(() => {
+        const current = this.getInquiry(id);
+        if (current?.status !== 'pending') return false;
+        const next: InquiryRecord = { ...current, status: 'succeeded', response, responded_by: respondedBy };
+        return this.#stmts.respondInquiry!.run(JSON.stringify(next), id).changes > 0;
+      }),
+    );
   }
 
   getInquiry(id: string): InquiryRecord | undefined {
@@ -505,6 +568,7 @@ export class SqliteStore implements Store {
   // ---- workflow state
 
   saveWorkflowState(executionId: string, state: unknown): void {
+    this.#batch();
     this.#stmts.saveWorkflowState!.run(executionId, JSON.stringify(state ?? null));
   }
 
@@ -516,7 +580,9 @@ export class SqliteStore implements Store {
   // ---- api keys
 
   insertApiKey(key: ApiKeyRecord): void {
-    this.#stmts.insertApiKey!.run(key.id, key.name ?? null, key.key_hash, JSON.stringify(key));
+    this.#now(() =>
+      this.#stmts.insertApiKey!.run(key.id, key.name ?? null, key.key_hash, JSON.stringify(key)),
+    );
   }
 
   listApiKeys(): ApiKeyRecord[] {
@@ -530,13 +596,13 @@ export class SqliteStore implements Store {
   }
 
   deleteApiKey(idOrName: string): boolean {
-    return this.#stmts.deleteApiKey!.run(idOrName, idOrName).changes > 0;
+    return this.#now(() => this.#stmts.deleteApiKey!.run(idOrName, idOrName).changes > 0);
   }
 
   // ---- chat messages
 
   saveChatMessage(ref: ChatMessageRef): void {
-    this.#stmts.saveChatMessage!.run(ref.key, JSON.stringify(ref));
+    this.#now(() => this.#stmts.saveChatMessage!.run(ref.key, JSON.stringify(ref)));
   }
 
   getChatMessage(key: string): ChatMessageRef | undefined {
@@ -552,11 +618,12 @@ export class SqliteStore implements Store {
   }
 
   setMeta(key: string, value: string): void {
-    this.#stmts.setMeta!.run(key, value);
+    this.#now(() => this.#stmts.setMeta!.run(key, value));
   }
 
   transaction<T>(fn: () => T): T {
-    // Nested calls become savepoints (better-sqlite3 handles that).
+    // Inside the group-commit batch (or another transaction) this is a savepoint (better-sqlite3 handles that).
+    this.#batch();
     return this.db.transaction(fn)();
   }
 
@@ -598,6 +665,8 @@ export class SqliteStore implements Store {
   }
 
   close(): void {
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    this.flush();
+    this.db.close();
   }
 }

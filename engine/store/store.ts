@@ -101,6 +101,14 @@ export interface Store {
   getMeta(key: string): string | undefined;
   setMeta(key: string, value: string): void;
 
+  /**
+   * Optional (group commit): commits writes batched for the current event-loop turn now. Callers about to cause
+   * an outside effect that depends on them (start a runner, answer a client) may call it; no-op when unbatched.
+   */
+  flush?(): void;
+  /** Optional (group commit): resolves once every write made so far is committed. */
+  whenDurable?(): Promise<void>;
+
   /** Runs fn in one transaction. */
   transaction<T>(fn: () => T): T;
 

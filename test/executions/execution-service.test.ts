@@ -223,6 +223,7 @@ describe('secrets', () => {
 
     h.audit.flush();
     expect(readFileSync(h.config.audit.path, 'utf8')).not.toContain(CANARY);
+    h.store.flush();
     h.store.db.pragma('wal_checkpoint(TRUNCATE)');
     for (const f of readdirSync(h.dir).filter((n) => n.startsWith('squall.db'))) {
       const bytes = readFileSync(join(h.dir, f));
@@ -292,6 +293,7 @@ describe('datastore secrets in templates', () => {
     expect(runner.calls[0]!.parameters.header).toBe(`Bearer ${KV_SECRET}`);
     expect(svc.get(rec.id)?.parameters.header).toBe('********');
     expect(h.store.getExecution(rec.id)?.parameters.header).toMatch(/^v1:/);
+    h.store.flush();
     h.store.db.pragma('wal_checkpoint(TRUNCATE)');
     expect(readFileSync(join(h.dir, 'squall.db')).includes(Buffer.from(KV_SECRET))).toBe(false);
 
@@ -631,8 +633,8 @@ describe('drain and gc', () => {
     await svc.waitFor(a.id);
     const b = await svc.request({ action: 't.s', context: { user: 'u' } });
     await svc.waitFor(b.id);
-    const old = { ...h.store.getExecution(a.id)!, start_timestamp: '2020-01-01T00:00:00.000Z' };
-    h.store.updateExecution(old);
+    // Identity fields are fixed at insert: age the record directly.
+    h.store.db.prepare("UPDATE executions SET start_ts = '2020-01-01T00:00:00.000Z' WHERE id = ?").run(a.id);
     const counts = svc.gc({ executionsBefore: new Date(Date.now() - 60_000) });
     expect(counts.executions).toBe(1);
     expect(counts.output).toBe(3);

@@ -247,7 +247,7 @@ export interface Harness {
 
 export function makeHarness(maxParallel = 16): Harness {
   const dir = mkdtempSync(join(tmpdir(), 'squall-exec-'));
-  const store = SqliteStore.open(dir);
+  const store = SqliteStore.open(dir, { groupCommit: true });
   const events = new EventBus();
   const h: Harness = {
     dir,

@@ -20,6 +20,59 @@ runStoreContract(
   },
 );
 
+let gdir: string | undefined;
+runStoreContract(
+  'SqliteStore file, group commit',
+  () => {
+    gdir = mkdtempSync(join(tmpdir(), 'squall-store-'));
+    return SqliteStore.open(gdir, { groupCommit: true });
+  },
+  () => {
+    if (gdir) rmSync(gdir, { recursive: true, force: true });
+  },
+);
+
+describe('SqliteStore group commit', () => {
+  let tmp: string;
+  afterEach(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it('batches hot writes until the end of the turn or flush(); other connections see them only then', async () => {
+    tmp = mkdtempSync(join(tmpdir(), 'squall-store-'));
+    const store = SqliteStore.open(tmp, { groupCommit: true });
+    const other = new Database(join(tmp, 'squall.db'), { readonly: true });
+    const count = () => (other.prepare('SELECT count(*) AS n FROM executions').get() as { n: number }).n;
+    store.insertExecution(execution('g1'));
+    expect(store.getExecution('g1')?.id).toBe('g1'); // own writes are visible at once
+    expect(count()).toBe(0);
+    const durable = store.whenDurable();
+    await new Promise((r) => setImmediate(r));
+    await durable;
+    expect(count()).toBe(1);
+
+    store.insertExecution(execution('g2'));
+    expect(count()).toBe(1);
+    store.flush();
+    expect(count()).toBe(2);
+
+    // Non-hot writes commit at once, taking the open batch with them.
+    store.insertExecution(execution('g3'));
+    store.setMeta('k', 'v');
+    expect(count()).toBe(3);
+    other.close();
+    store.close();
+  });
+
+  it('close() commits the open batch', () => {
+    tmp = mkdtempSync(join(tmpdir(), 'squall-store-'));
+    const store = SqliteStore.open(tmp, { groupCommit: true });
+    store.insertExecution(execution('c1'));
+    store.close();
+    const again = SqliteStore.open(tmp);
+    expect(again.getExecution('c1')?.id).toBe('c1');
+    again.close();
+  });
+});
+
 describe('SqliteStore file', () => {
   let tmp: string;
   afterEach(() => rmSync(tmp, { recursive: true, force: true }));
