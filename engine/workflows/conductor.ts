@@ -296,9 +296,13 @@ export class Conductor {
     // Inputs: runtime value or default, rendered in order (orquesta render_input).
     const rolling: Ctx = { ...ctx };
     for (const input of this.spec.input) {
-      const raw = Object.hasOwn(this.inputs, input.name) ? this.inputs[input.name] : (input.default ?? null);
+      // Given values are data (they may come from chat or webhooks): only defaults are rendered.
+      if (Object.hasOwn(this.inputs, input.name)) {
+        rolling[input.name] = this.inputs[input.name] ?? null;
+        continue;
+      }
       try {
-        rolling[input.name] = evaluateValue(raw, scope(rolling));
+        rolling[input.name] = evaluateValue(input.default ?? null, scope(rolling));
       } catch (e) {
         errors.push(formatEvaluationError(e));
       }
@@ -682,7 +686,7 @@ export class Conductor {
     const scope = this.scope(ctx, { id, route });
     const actions: TaskAction[] = [];
     const task: NextTask = { id, route, action: null, input: null, actions, ctx: scope.ctx };
-    if (spec.delay !== undefined) {
+    if (spec.delay !== undefined && spec.delay !== 0 && spec.delay !== '') {
       const delay = typeof spec.delay === 'string' ? evaluateValue(spec.delay, scope) : spec.delay;
       if (typeof delay !== 'number' || !Number.isInteger(delay)) {
         throw new WorkflowConductorError('The value of task delay is not type of integer.');

@@ -204,6 +204,18 @@ export class OrquestaRunner implements Runner {
     return spec;
   }
 
+  /** The parsed spec of a stored state (parsed once per definition: graphs and indexes are cached on it). */
+  #specOfState(state: WorkflowRunState): WorkflowSpec {
+    const definition = state.conductor.spec;
+    const k = JSON.stringify(definition ?? null);
+    const cached = this.#specs.get(k);
+    if (cached) return cached;
+    const spec = parseWorkflow(definition as object);
+    if (this.#specs.size > 200) this.#specs.clear();
+    this.#specs.set(k, spec);
+    return spec;
+  }
+
   #functions(record: ExecutionRecord | undefined, kv: KvCache): Record<string, ExpressionFunction> {
     const extra = record ? this.#options.functions?.(record) : undefined;
     return { ...(extra ?? {}), st2kv: kv.st2kv };
@@ -239,7 +251,7 @@ export class OrquestaRunner implements Runner {
       const functions = this.#functions(record, kv);
       const state = options.build ? options.build(functions) : this.#load(id);
       if (!state) return undefined;
-      const conductor = Conductor.deserialize(state.conductor, undefined, { functions });
+      const conductor = Conductor.deserialize(state.conductor, this.#specOfState(state), { functions });
       if (mutate(state, conductor) === false) return undefined;
       const toRequest = this.#plan(state, conductor);
       if (kv.missing.size > 0 && attempt < 20 && (await kv.fetchMissing())) continue;
@@ -291,7 +303,9 @@ export class OrquestaRunner implements Runner {
     const build = (functions: Record<string, ExpressionFunction>): WorkflowRunState => {
       if (rerun) {
         // st2 `execution re-run --tasks`: a new execution continues from the old one's state.
-        const conductor = Conductor.deserialize(rerun.state.conductor, undefined, { functions });
+        const conductor = Conductor.deserialize(rerun.state.conductor, this.#specOfState(rerun.state), {
+          functions,
+        });
         conductor.requestRerun(rerun.requests);
         return {
           v: 1,

@@ -220,4 +220,12 @@ tasks:
     c.renderWorkflowOutput();
     expect(c.getWorkflowOutput()).toEqual({ approved: true, name: 'ask' });
   });
+
+  it('treats given inputs as data (never rendered); defaults are rendered', () => {
+    const spec = parseWorkflow(
+      'input:\n  - a\n  - b: <% ctx().a %>!\ntasks:\n  t:\n    action: core.echo message=<% ctx().b %>\n',
+    );
+    const c = start(spec, { a: '<% ctx(st2) %>' });
+    expect(c.getNextTasks()[0]?.input).toEqual({ message: '<% ctx(st2) %>!' });
+  });
 });
