@@ -285,7 +285,8 @@ export class ExecutionService {
       if (existing) return this.#view(existing);
       throw error;
     }
-    for (const entry of rec.log) this.#auditStatus(rec, entry.status);
+    // One audit line for the coalesced transitions (each with its timestamp in `log`).
+    this.#auditStatus(rec, rec.status, rec.log.length > 1 ? { log: rec.log } : {});
     this.#d.events.emit('execution__create', this.#view(rec));
 
     if (fast) void this.#run(rec, action, runner, parameters, false);
@@ -589,6 +590,29 @@ export class ExecutionService {
     if (result !== undefined) next.result = result;
     delete next.lease;
     delete next.not_before;
+    // Lease fencing: a worker whose lease was taken over (recovered elsewhere) must not write the outcome.
+    const heldLease = rec.lease;
+    const fenced = (): boolean => {
+      if (!heldLease || !this.#store.getExecutionLease) return false;
+      const current = this.#store.getExecutionLease(rec.id);
+      return current !== undefined && current !== null && current !== heldLease;
+    };
+    if (fenced()) {
+      this.#d.logger.warn(
+        { execution_id: rec.id, status, lease: heldLease },
+        'stale lease: outcome write rejected',
+      );
+      this.#d.audit?.record({
+        kind: 'lease.rejected',
+        actor: 'system',
+        execution_id: rec.id,
+        status,
+        lease: heldLease,
+      });
+      const current = this.#store.getExecution(rec.id);
+      if (current) Object.assign(rec, current);
+      return false;
+    }
     let ok = this.#store.updateExecution(next, from);
     if (!ok) {
       // Our copy may be stale (e.g. canceling was written through another path): retry once if still live.
@@ -886,6 +910,7 @@ export class ExecutionService {
         return;
       case 'delayed':
         counts.requeued++;
+        this.#delayedActions.add(rec.action);
         if (rec.not_before) this.#armDelay(rec);
         else this.#admit(rec.id);
         return;

@@ -257,6 +257,7 @@ export class SqliteStore implements Store {
       ),
       getExecution: p(`SELECT ${EXEC_COLUMNS} FROM executions WHERE id = ?`),
       findExecutionByDedupe: p(`SELECT ${EXEC_COLUMNS} FROM executions WHERE dedupe_key = ?`),
+      getExecutionLease: p('SELECT lease FROM executions WHERE id = ?'),
       appendOutput: p(
         'INSERT OR REPLACE INTO output (execution_id, seq, stream, data, ts) VALUES (?, ?, ?, ?, ?)',
       ),
@@ -354,6 +355,10 @@ export class SqliteStore implements Store {
   getExecution(id: string): ExecutionRecord | undefined {
     const row = this.#stmts.getExecution!.get(id) as ExecutionRow | undefined;
     return row ? rowToExecution(row) : undefined;
+  }
+
+  getExecutionLease(id: string): string | null | undefined {
+    return (this.#stmts.getExecutionLease!.get(id) as { lease: string | null } | undefined)?.lease;
   }
 
   findExecutionByDedupeKey(key: string): ExecutionRecord | undefined {

@@ -54,6 +54,8 @@ export interface Store {
    * ExecutionRequest.dedupeKey; a store that stores the key uniquely makes a racing duplicate insert throw.
    */
   findExecutionByDedupeKey?(key: string): ExecutionRecord | undefined;
+  /** Optional: the lease of an execution (cheap read for lease fencing); null when none, undefined when absent. */
+  getExecutionLease?(id: string): string | null | undefined;
   appendOutput(chunk: OutputChunk): void;
   listOutput(executionId: string, afterSeq?: number): OutputChunk[];
 

@@ -92,7 +92,13 @@ describe('state machine', () => {
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l));
-    expect(lines.map((l) => l.status)).toEqual(['requested', 'scheduled', 'running', 'succeeded']);
+    // The coalesced requested→scheduled→running insert is one line carrying each transition.
+    expect(lines.map((l) => l.status)).toEqual(['running', 'succeeded']);
+    expect(lines[0].log.map((l: { status: string }) => l.status)).toEqual([
+      'requested',
+      'scheduled',
+      'running',
+    ]);
     expect(lines.every((l) => l.actor === 'stanley' && l.execution_id === created.id)).toBe(true);
     expect(verifyAuditLog(h.config.audit.path).ok).toBe(true);
   });
@@ -590,6 +596,30 @@ describe('recovery', () => {
       .map((r) => r.id)
       .sort();
     expect(stuck).toEqual(['other-live', 'wf']);
+  });
+});
+
+describe('lease fencing', () => {
+  it("rejects a stale worker's outcome once another process took the lease over", async () => {
+    const gate = new GateRunner();
+    h.runners.set('gate', gate);
+    addAction('t.gate', 'gate');
+    const svc = service();
+    const rec = await svc.request({ action: 't.gate', context: { user: 'u' } });
+    await gate.waitStarted(1);
+    h.store.flush();
+    const takenOver = { ...h.store.getExecution(rec.id)!, lease: 'elsewhere:1:new-owner' };
+    h.store.updateExecution(takenOver, 'running');
+    gate.release(rec.id, { status: 'failed', result: { stale: true } });
+    await vi.waitFor(() => expect(svc.runningCount).toBe(0));
+    expect(h.store.getExecution(rec.id)).toMatchObject({ status: 'running', lease: 'elsewhere:1:new-owner' });
+    expect(h.store.getExecution(rec.id)?.result).toBeUndefined();
+    h.audit.flush();
+    const kinds = readFileSync(h.config.audit.path, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).kind);
+    expect(kinds).toContain('lease.rejected');
   });
 });
 

@@ -104,6 +104,15 @@ export function runStoreContract(
       expect(store.updateExecution(execution('nope', { status: 'failed' }))).toBe(false);
     });
 
+    it('reads an execution lease cheaply when supported', () => {
+      if (!store.getExecutionLease) return;
+      store.insertExecution(execution('l1', { lease: 'host:1:a' }));
+      store.insertExecution(execution('l2'));
+      expect(store.getExecutionLease('l1')).toBe('host:1:a');
+      expect(store.getExecutionLease('l2')).toBeNull();
+      expect(store.getExecutionLease('nope')).toBeUndefined();
+    });
+
     it('clears optional fields that an update drops', () => {
       store.insertExecution(execution('o1', { lease: 'me', not_before: '2026-01-01T00:00:00.000Z' }));
       store.updateExecution(execution('o1', { status: 'running' }));
