@@ -68,6 +68,11 @@ export function replyResponse(
   return { [name]: raw };
 }
 
+/** `alice`, or `alice (Alice Smith)` when the chat name differs. */
+export function displayName(user: string, chatName: string | undefined): string {
+  return chatName && chatName !== user ? `${user} (${chatName})` : user;
+}
+
 export interface ApprovalsOptions {
   engine: Engine;
   refs: ChatRefs;
@@ -266,7 +271,7 @@ export class Approvals {
       id!,
       choice.response,
       resolution,
-      action.user.userName ?? resolution.principal.user,
+      displayName(resolution.principal.user, action.user.userName),
     );
     if (error) await action.respondPrivately({ text: `Not recorded: ${error}`, status: 'warning' });
     return true;

@@ -10,7 +10,7 @@ import type { AliasDefinition } from '../engine/model/alias.ts';
 import type { ExecutionContext } from '../engine/model/execution.ts';
 import type { AliasIndex } from './alias-index.ts';
 import type { Approvals } from './approvals.ts';
-import { replyResponse } from './approvals.ts';
+import { displayName, replyResponse } from './approvals.ts';
 import type { BotConfig } from './bot-config.ts';
 import type { ChatAdapter, IncomingMessage, Replier } from './chat-adapter.ts';
 import type { ChatTargets } from './chat-targets.ts';
@@ -234,7 +234,7 @@ export class CommandDispatcher {
           inquiry.id,
           response,
           who,
-          turn.message.user.userName ?? who.principal.user,
+          displayName(who.principal.user, turn.message.user.userName),
         );
         await reply.postPrivately(
           error
