@@ -62,7 +62,7 @@ export interface ReRunOptions {
   /** Parameters replacing the stored ones (trusted unless listed in `untrustedParameters`). */
   parameters?: Record<string, unknown>;
   untrustedParameters?: string[];
-  /** Merged into the new execution's context (e.g. `re_run.tasks` for workflows). */
+  /** Merged into the new execution's context; `re-run` (st2's key) gets `ref` and may carry `tasks` for workflows. */
   context?: Record<string, unknown>;
 }
 
@@ -808,10 +808,11 @@ export class ExecutionService {
     const untrusted = new Set(options.untrustedParameters ?? []);
     for (const name of Object.keys(given)) if (!(name in overrides)) untrusted.add(name);
     Object.assign(given, overrides);
+    const extra = options.context ?? {};
     const context = {
       ...rec.context,
-      ...(options.context ?? {}),
-      re_run: { ref: id },
+      ...extra,
+      're-run': { ...((extra['re-run'] as Record<string, unknown> | undefined) ?? {}), ref: id },
     } as ExecutionRecord['context'];
     delete context.dedupe_key;
     delete context[SECRET_PARAMS_KEY];
