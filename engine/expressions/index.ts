@@ -20,12 +20,13 @@ export interface RenderOptions {
   strictUndefined?: boolean;
 }
 
+// Beyond the original contract (additive): DECRYPT_KV_CONTEXT_KEY, NONE_MAGIC_VALUE, PYYAML_OPTIONS,
+// isKeywordArgs/makeKwargs (keyword arguments reach ExpressionContext.functions as one trailing marked
+// object), pyRepr/pyStr/truthy (Python value semantics).
 export { hasJinja, hasYaql, isExpression } from './detect.ts';
 export { evaluate, evaluateDeep } from './evaluate.ts';
 export { ExpressionError } from './expression-error.ts';
-// Additions beyond the original contract (additive): keyword-argument helpers for functions passed in
-// `ExpressionContext.functions`, st2 constants, Python-style value helpers.
-export { DECRYPT_KV_CONTEXT_KEY, NONE_MAGIC_VALUE, st2Functions } from './functions/index.ts';
+export { DECRYPT_KV_CONTEXT_KEY, NONE_MAGIC_VALUE, PYYAML_OPTIONS, st2Functions } from './functions/index.ts';
 export { extractContextReferences, inspectExpression } from './inspect.ts';
 export { renderDeep, renderTemplate, renderValue } from './jinja/render.ts';
 export { isKeywordArgs, makeKwargs } from './kwargs.ts';

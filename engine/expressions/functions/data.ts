@@ -6,6 +6,7 @@ import { bindArgs, positionalOnly } from '../kwargs.ts';
 import { pyStr } from '../python-values.ts';
 import { pyJsonDumps } from './json-dumps.ts';
 import { jsonPathFind } from './jsonpath.ts';
+import { PYYAML_OPTIONS } from './pyyaml.ts';
 
 /** What st2's use_none turns None into, so a rendered parameter can become None again after casting. */
 export const NONE_MAGIC_VALUE = '%*****__%NONE%__*****%';
@@ -39,7 +40,7 @@ function toYamlString(...args: unknown[]): string {
   // single-quoted strings, and an explicit document end after a plain top-level scalar.
   const indent = typeof a.indent === 'number' && a.indent > 0 ? a.indent : 2;
   const out = stringifyYaml(a.value, {
-    version: '1.1',
+    ...PYYAML_OPTIONS,
     indent,
     indentSeq: false,
     sortMapEntries: true,
@@ -54,7 +55,7 @@ function toYamlString(...args: unknown[]): string {
 function fromYamlString(...args: unknown[]): unknown {
   const [value] = positionalOnly(args);
   try {
-    return parseYaml(pyStr(value), { version: '1.1' }) ?? null;
+    return parseYaml(pyStr(value), PYYAML_OPTIONS) ?? null;
   } catch (err) {
     throw new ExpressionError(`from_yaml_string: invalid YAML: ${(err as Error).message}`);
   }

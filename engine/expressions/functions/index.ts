@@ -10,6 +10,7 @@ import { versionFunctions } from './version.ts';
 
 export { DECRYPT_KV_CONTEXT_KEY } from './crypto.ts';
 export { NONE_MAGIC_VALUE } from './data.ts';
+export { PYYAML_OPTIONS } from './pyyaml.ts';
 
 export const st2Functions: Record<string, ExpressionFunction> = Object.freeze({
   ...dataFunctions,
