@@ -1,5 +1,13 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -143,6 +151,16 @@ export class TestSshd {
   /** A key that is NOT in authorized_keys. */
   get strangerKey(): string {
     return readFileSync(join(this.dir, 'stranger_key'), 'utf8');
+  }
+
+  /** `ssh-ed25519 AAAA... comment` of the user key. */
+  get userPublicKey(): string {
+    return readFileSync(join(this.dir, 'user_key.pub'), 'utf8').trim();
+  }
+
+  /** Lets another sshd's user key log in here too (a bastion uses the same credentials as the target). */
+  authorize(publicKey: string): void {
+    appendFileSync(join(this.dir, 'authorized_keys'), `${publicKey}\n`);
   }
 
   /** `ssh-ed25519 AAAA...` of the host key. */

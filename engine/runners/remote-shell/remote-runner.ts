@@ -2,6 +2,7 @@ import { constants as fsConstants } from 'node:fs';
 import { access, readFile, stat } from 'node:fs/promises';
 import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import type { ParsedKey } from 'ssh2';
 import ssh2 from 'ssh2';
 import type { ParameterSchema } from '../../model/index.ts';
 import { envValue } from '../local-shell/action-env.ts';
@@ -97,7 +98,7 @@ async function resolvePrivateKey(
   value: unknown,
   passphrase: string | undefined,
   fallbackPath: string | undefined,
-): Promise<string | undefined> {
+): Promise<{ material: string; parsed: ParsedKey } | undefined> {
   let material: string | undefined;
   let source: string;
   if (typeof value === 'string' && value !== '') {
@@ -126,12 +127,15 @@ async function resolvePrivateKey(
   } else {
     return undefined;
   }
+  // Parsed (and decrypted: bcrypt rounds are slow in JS) once here, then handed to ssh2 as is.
   const parsed = ssh2.utils.parseKey(material, passphrase);
   if (parsed instanceof Error) {
     const hint = /passphrase/i.test(parsed.message) ? '' : ' (OpenSSH, PEM or PuTTY private key expected)';
     throw new Error(`${source}: ${parsed.message}${hint}`);
   }
-  return material;
+  const key = Array.isArray(parsed) ? parsed[0] : parsed;
+  if (!key?.isPrivateKey()) throw new Error(`${source}: this is a public key; the private key is needed`);
+  return { material, parsed: key };
 }
 
 function stringParam(params: Record<string, unknown>, name: string): string | undefined {
@@ -187,11 +191,11 @@ abstract class RemoteShellRunner implements Runner {
         passphrase,
         password ? undefined : opts.defaultPrivateKeyPath,
       );
-      if (privateKey) ctx.addSecret(privateKey.trim());
+      if (privateKey) ctx.addSecret(privateKey.material.trim());
       credentials = {
         username: stringParam(runnerParams, 'username') ?? opts.defaultUsername ?? userInfo().username,
         password,
-        privateKey,
+        privateKey: privateKey?.parsed,
         passphrase,
       };
       if (opts.strictHostKeyChecking !== false) {
@@ -207,7 +211,10 @@ abstract class RemoteShellRunner implements Runner {
 
     const sudo = runnerParams.sudo === true;
     const sudoPassword = sudo ? stringParam(runnerParams, 'sudo_password') : undefined;
-    const cwd = stringParam(runnerParams, 'cwd');
+    // st2's default (/tmp) also when the runner is used without the parameter renderer (which applies defaults).
+    const cwd = Object.hasOwn(runnerParams, 'cwd')
+      ? stringParam(runnerParams, 'cwd')
+      : (this.parameters.cwd?.default as string | undefined);
     const connectTimeoutMs = opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     const killGraceMs = opts.killGraceMs ?? 2000;
     const { signal, dispose } = effectiveSignal(ctx);

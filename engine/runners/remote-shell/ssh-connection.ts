@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import type { AuthenticationType, ClientChannel, ConnectConfig, SFTPWrapper } from 'ssh2';
+import type { AuthenticationType, ClientChannel, ConnectConfig, ParsedKey, SFTPWrapper } from 'ssh2';
 import ssh2 from 'ssh2';
 import type { HostTarget } from './hosts.ts';
 import { algorithmsForKeyType, type KnownHosts } from './known-hosts.ts';
@@ -11,8 +11,8 @@ type SshClient = InstanceType<typeof Client>;
 export interface SshCredentials {
   username: string;
   password?: string;
-  /** Private key material (already read from a file when the parameter was a path). */
-  privateKey?: string;
+  /** The private key, parsed (and decrypted) from the parameter's material or file. */
+  privateKey?: ParsedKey;
   passphrase?: string;
 }
 
