@@ -289,7 +289,7 @@ export class ExecutionService {
     this.#auditStatus(rec, rec.status, rec.log.length > 1 ? { log: rec.log } : {});
     this.#d.events.emit('execution__create', this.#view(rec));
 
-    if (fast) void this.#run(rec, action, runner, parameters, false);
+    if (fast) this.#start(rec, action, runner, parameters, false);
     else if (rec.status === 'delayed') this.#armDelay(rec);
     else if (!this.#draining) this.#admit(rec.id);
     return this.#view(rec);
@@ -421,7 +421,7 @@ export class ExecutionService {
         });
         continue;
       }
-      void this.#run(rec, action, runner, this.#decryptParameters(rec), false);
+      this.#start(rec, action, runner, this.#decryptParameters(rec), false);
     }
   }
 
@@ -438,6 +438,20 @@ export class ExecutionService {
   }
 
   // ---------------------------------------------------------------- running
+
+  /** Runs in the background; a store failure while finishing is logged, never an unhandled rejection. */
+  #start(
+    rec: ExecutionRecord,
+    action: ActionDefinition,
+    runner: Runner,
+    parameters: Record<string, unknown>,
+    resumed: boolean,
+  ): void {
+    this.#run(rec, action, runner, parameters, resumed).catch((error) => {
+      this.#active.delete(rec.id);
+      this.#d.logger.error({ err: error, execution_id: rec.id }, 'execution bookkeeping failed');
+    });
+  }
 
   async #run(
     rec: ExecutionRecord,
@@ -732,11 +746,13 @@ export class ExecutionService {
     this.#d.events.emit('execution__update', this.#view(rec));
   }
 
-  async cancel(id: string): Promise<ExecutionRecord> {
+  /** Cancels (requested/scheduled/delayed at once; running through its signal or its async runner). */
+  async cancel(id: string, options: { actor?: string } = {}): Promise<ExecutionRecord> {
     const active = this.#active.get(id);
     const rec = active?.rec ?? this.#store.getExecution(id);
     if (!rec) throw new EngineRequestError(`execution "${id}" not found`, 404);
     if (isCompleted(rec.status)) return this.#view(rec);
+    this.#auditControl(rec, 'cancel', options.actor);
     if (rec.status === 'requested' || rec.status === 'scheduled' || rec.status === 'delayed') {
       clearTimeout(this.#delayTimers.get(id));
       this.#delayTimers.delete(id);
@@ -755,15 +771,25 @@ export class ExecutionService {
     return this.#view(rec);
   }
 
-  async pause(id: string): Promise<ExecutionRecord> {
-    return this.#pauseResume(id, 'pause');
+  async pause(id: string, options: { actor?: string } = {}): Promise<ExecutionRecord> {
+    return this.#pauseResume(id, 'pause', options.actor);
   }
 
-  async resume(id: string): Promise<ExecutionRecord> {
-    return this.#pauseResume(id, 'resume');
+  async resume(id: string, options: { actor?: string } = {}): Promise<ExecutionRecord> {
+    return this.#pauseResume(id, 'resume', options.actor);
   }
 
-  async #pauseResume(id: string, op: 'pause' | 'resume'): Promise<ExecutionRecord> {
+  #auditControl(rec: ExecutionRecord, op: string, actor: string | undefined): void {
+    this.#d.audit?.record({
+      kind: `execution.${op}`,
+      execution_id: rec.id,
+      actor: actor ?? rec.context?.user ?? 'unknown',
+      action: rec.action,
+      status: rec.status,
+    });
+  }
+
+  async #pauseResume(id: string, op: 'pause' | 'resume', actor?: string): Promise<ExecutionRecord> {
     const rec = this.#store.getExecution(id);
     if (!rec) throw new EngineRequestError(`execution "${id}" not found`, 404);
     const runner = this.#d.runners.get(rec.runner);
@@ -775,6 +801,7 @@ export class ExecutionService {
     if (!expected.includes(rec.status)) {
       throw new EngineRequestError(`execution "${id}" is ${rec.status}; it cannot be ${op}d`, 409);
     }
+    this.#auditControl(rec, op, actor);
     this.#transition(rec, op === 'pause' ? 'pausing' : 'resuming');
     await fn.call(runner, id);
     return this.#view(this.#store.getExecution(id) ?? rec);
@@ -942,7 +969,7 @@ export class ExecutionService {
       this.#auditStatus(next, 'running', { recovered: true });
       counts.rerun++;
       this.#running++;
-      void this.#run(next, action, runner, this.#decryptParameters(next), true);
+      this.#start(next, action, runner, this.#decryptParameters(next), true);
       return;
     }
     if (rec.status === 'canceling') {
