@@ -139,3 +139,16 @@ describe('YAQL sandbox', () => {
     expect(evaluate("<% $.d['__proto__'] %>", { data: context })).toBeNull();
   });
 });
+
+describe('resource limits', () => {
+  it('range() cannot allocate unbounded memory', () => {
+    expect(renderTemplate('{{ range(3)|list }} {{ range(5, 0, -2) }}', {})).toBe('[0, 1, 2] [5, 3, 1]');
+    expect(() => renderTemplate('{{ range(1000000000) }}', {})).toThrow(/range\(\) is limited/);
+    expect(() => evaluate('<% range(1000000000) %>', { data: {} })).toThrow(/range\(\) is too large/);
+  });
+
+  it('YAQL string repetition is capped', () => {
+    expect(evaluate("<% 'ab' * 2 %>", { data: {} })).toBe('abab');
+    expect(() => evaluate("<% 'ab' * 100000000 %>", { data: {} })).toThrow(/too large/);
+  });
+});

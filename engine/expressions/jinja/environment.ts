@@ -37,6 +37,18 @@ for (const [name, fn] of Object.entries(st2Functions)) {
   env.addGlobal(name, wrapped);
   extraFilters.set(name, wrapped);
 }
+const RANGE_LIMIT = 1_000_000;
+/** Python range() with a size cap: a template must not be able to allocate unbounded memory. */
+env.addGlobal('range', (start: number, stop?: number, step = 1) => {
+  const [a, b] = stop === undefined ? [0, Number(start)] : [Number(start), Number(stop)];
+  if (!Number.isInteger(a) || !Number.isInteger(b) || !Number.isInteger(step) || step === 0) {
+    throw new Error('range() arguments must be integers and the step must not be zero');
+  }
+  if (Math.ceil((b - a) / step) > RANGE_LIMIT) throw new Error(`range() is limited to ${RANGE_LIMIT} items`);
+  const out: number[] = [];
+  for (let i = a; step > 0 ? i < b : i > b; i += step) out.push(i);
+  return out;
+});
 env.addGlobal(
   'dict',
   withKwargs((...args: unknown[]) => {

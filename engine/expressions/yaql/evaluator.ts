@@ -59,6 +59,9 @@ function add(a: unknown, b: unknown): unknown {
 function repeat(a: unknown, b: unknown): unknown {
   const [seq, n] = typeof a === 'number' ? [b, a] : [a, b];
   if (typeof n !== 'number' || !Number.isInteger(n)) return undefined;
+  if (Math.max(0, n) * (typeof seq === 'string' || Array.isArray(seq) ? seq.length : 0) > 10_000_000) {
+    throw new YaqlRuntimeError('repetition result is too large');
+  }
   if (typeof seq === 'string') return n > 0 ? seq.repeat(n) : '';
   if (Array.isArray(seq)) return Array.from({ length: Math.max(0, n) }, () => seq).flat();
   return undefined;
