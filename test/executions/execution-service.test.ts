@@ -566,6 +566,7 @@ describe('recovery', () => {
     const live = `${hostname()}:${process.ppid}:live`;
     seed('req', {});
     seed('sched', { status: 'scheduled' });
+    seed('delayed', { status: 'delayed', not_before: '2020-01-01T00:00:00.000Z' });
     seed('idem', { action: 't.idem', status: 'running', lease: dead });
     seed('plain', { status: 'running', lease: dead });
     seed('wf', { action: 't.wf', runner: 'async', status: 'running', lease: dead });
@@ -576,14 +577,15 @@ describe('recovery', () => {
 
     const svc = service();
     const counts = await svc.recover();
-    expect(counts).toEqual({ requeued: 2, rerun: 1, abandoned: 2, delegated: 2 });
-    for (const id of ['req', 'sched', 'idem']) expect((await svc.waitFor(id)).status).toBe('succeeded');
+    expect(counts).toEqual({ requeued: 3, rerun: 1, abandoned: 2, delegated: 2 });
+    for (const id of ['req', 'sched', 'delayed', 'idem'])
+      expect((await svc.waitFor(id)).status).toBe('succeeded');
 
     const idem = svc.get('idem')!;
     expect(idem.context.recovery).toMatchObject({ count: 1, previous_lease: dead });
     expect(statuses(idem)).toEqual(['requested', 'running', 'succeeded']);
     expect(scripted.calls.find((c) => c.executionId === 'idem')?.resumed).toBe(true);
-    expect(scripted.calls.map((c) => c.executionId).sort()).toEqual(['idem', 'req', 'sched']);
+    expect(scripted.calls.map((c) => c.executionId).sort()).toEqual(['delayed', 'idem', 'req', 'sched']);
 
     expect(svc.get('plain')).toMatchObject({
       status: 'abandoned',
