@@ -1,12 +1,12 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { registerAliasRoutes } from '../api/routes/aliases.ts';
 import { registerApiKeyRoutes } from '../api/routes/api-keys.ts';
-import { registerKeyRoutes } from '../api/routes/keys.ts';
 import type { Engine } from '../engine/engine.ts';
 
 /** Authenticated /api/v1 routes beyond the core ones, wired in one place for the server and in-process CLI. */
 export function extraApiPlugins(_engine: Engine): FastifyPluginAsync<{ engine: Engine }>[] {
   return [
     async (scope, { engine }) => registerApiKeyRoutes(scope, engine),
-    async (scope, { engine }) => registerKeyRoutes(scope, engine, engine.datastore),
+    async (scope, { engine }) => registerAliasRoutes(scope, engine),
   ];
 }
