@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { parse as parseYaml } from 'yaml';
 import { type InspectionError, inspectionErrors, inspectWorkflow } from '../../engine/workflows/inspector.ts';
 import { type MockActionExecution, RehearsalError, rehearse } from '../../engine/workflows/rehearsal.ts';
+import { loadDefinition } from '../../engine/workflows/spec.ts';
 import { printJson } from '../output.ts';
 
 function readText(file: string, what: string): string {
@@ -17,7 +17,7 @@ function readText(file: string, what: string): string {
 function readMocks(file: string): MockActionExecution[] {
   let data: unknown;
   try {
-    data = parseYaml(readText(file, 'mocks file'), { version: '1.1' });
+    data = loadDefinition(readText(file, 'mocks file'));
   } catch (err) {
     throw new Error(`mocks file ${file}: invalid YAML/JSON: ${(err as Error).message}`);
   }
@@ -37,16 +37,17 @@ function readMocks(file: string): MockActionExecution[] {
   return list as MockActionExecution[];
 }
 
-function parseInputs(text: string | undefined): Record<string, unknown> {
+function parseJsonObject(option: string, text: string | undefined): Record<string, unknown> {
   if (text === undefined) return {};
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new Error(`--inputs: invalid JSON: ${(err as Error).message}`);
+    throw new Error(`${option}: invalid JSON: ${(err as Error).message}`);
   }
-  if (!value || typeof value !== 'object' || Array.isArray(value))
-    throw new Error('--inputs: expected a JSON object');
+  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    throw new Error(`${option}: expected a JSON object`);
+  }
   return value as Record<string, unknown>;
 }
 
@@ -87,14 +88,16 @@ export function registerWorkflowCommands(program: Command): void {
       '--mocks <file>',
       'mocked action executions (YAML or JSON list of {task_id, status, result, ...})',
     )
+    .option('--kv <json>', 'datastore values for st2kv() as a JSON object, e.g. {"system.region":"eu"}')
     .option('--json', 'print JSON')
-    .action((file: string, options: { inputs?: string; mocks?: string; json?: boolean }) => {
+    .action((file: string, options: { inputs?: string; mocks?: string; kv?: string; json?: boolean }) => {
       const specText = readText(file, 'workflow');
-      const inputs = parseInputs(options.inputs);
+      const inputs = parseJsonObject('--inputs', options.inputs);
+      const kv = options.kv === undefined ? undefined : parseJsonObject('--kv', options.kv);
       const mocks = options.mocks ? readMocks(options.mocks) : [];
       let result: ReturnType<typeof rehearse>;
       try {
-        result = rehearse({ specText, inputs, mocks });
+        result = rehearse({ specText, inputs, mocks, ...(kv ? { kv } : {}) });
       } catch (err) {
         if (err instanceof RehearsalError && err.inspection) {
           const errors = inspectionErrors(err.inspection);

@@ -3,7 +3,13 @@
  * queries the composer, inspector and conductor share (next/prev tasks, start tasks, joins, splits, cycles).
  * Mirrors orquesta/specs/native/v1/models.py.
  */
-import { parse as parseYaml } from 'yaml';
+import {
+  type DocumentOptions,
+  type ParseOptions,
+  parse as parseYaml,
+  type ScalarTag,
+  type SchemaOptions,
+} from 'yaml';
 import { isEngineCommand } from './statuses.ts';
 
 export const RESERVED_TASK_NAMES = ['continue', 'fail', 'noop', 'retry'];
@@ -225,16 +231,34 @@ export function reindentQuotedScalars(text: string): string {
   return lines.join('\n');
 }
 
-/** Loads YAML text (YAML 1.1, as st2 does) or takes an already-loaded object. Throws on invalid YAML. */
+/** PyYAML's booleans: YAML 1.1 without `y`/`n` (which PyYAML, hence st2, reads as strings). */
+const PY_BOOL: ScalarTag = {
+  identify: (v: unknown) => typeof v === 'boolean',
+  default: true,
+  tag: 'tag:yaml.org,2002:bool',
+  test: /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/,
+  resolve: (s: string) => /^(?:yes|Yes|YES|true|True|TRUE|on|On|ON)$/.test(s),
+  stringify: ({ value }) => (value ? 'true' : 'false'),
+};
+
+const YAML_OPTIONS: ParseOptions & DocumentOptions & SchemaOptions = {
+  version: '1.1',
+  customTags: (tags) => [
+    ...tags.filter((t) => (t as { tag?: string }).tag !== 'tag:yaml.org,2002:bool'),
+    PY_BOOL,
+  ],
+};
+
+/** Loads YAML text (YAML 1.1 as PyYAML reads it) or takes an already-loaded object. Throws on invalid YAML. */
 export function loadDefinition(source: string | object): unknown {
   if (typeof source !== 'string') return source;
   try {
-    return parseYaml(source, { version: '1.1' });
+    return parseYaml(source, YAML_OPTIONS);
   } catch (error) {
     const fixed = reindentQuotedScalars(source);
     if (fixed === source) throw error;
     try {
-      return parseYaml(fixed, { version: '1.1' });
+      return parseYaml(fixed, YAML_OPTIONS);
     } catch {
       throw error;
     }

@@ -117,6 +117,21 @@ const BASE_FUNCTIONS: Record<string, ExpressionFunction> = {
     if (!Object.hasOwn(item, name)) throw new ExpressionError(`Item does not have key "${name}".`);
     return (item as Ctx)[name];
   },
+  // orquesta/expressions/functions/common.py: json() and zip() exist in both languages.
+  json: (...args: unknown[]) => {
+    const value = args[0];
+    if (typeof value !== 'string') return value;
+    try {
+      return JSON.parse(value);
+    } catch (e) {
+      throw new ExpressionError(`json(): ${(e as Error).message}`);
+    }
+  },
+  zip: (...args: unknown[]) => {
+    const lists = args.map((a) => (Array.isArray(a) ? a : typeof a === 'string' ? [...a] : []));
+    const n = lists.length === 0 ? 0 : Math.min(...lists.map((l) => l.length));
+    return Array.from({ length: n }, (_, i) => lists.map((l) => l[i]));
+  },
   task: (...args: unknown[]) => {
     if (!active.task) throw new ExpressionError('task() is not available here.');
     const { task_id, route } = bindArgs(args, ['task_id', 'route']);

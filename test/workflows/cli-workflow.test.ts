@@ -130,4 +130,22 @@ describe('squall workflow inspect', () => {
     expect(stdout).toContain('status: succeeded');
     expect(stdout).toContain('sequence: task1 -> task2 -> task3 -> continue');
   });
+
+  it('rehearse takes st2kv values with --kv', async () => {
+    const wf = join(tmp, 'kv.yaml');
+    writeFileSync(
+      wf,
+      "output:\n  - region: <% st2kv('system.region') %>\ntasks:\n  t:\n    action: core.noop\n",
+    );
+    const { stdout, exitCode } = await run([
+      'workflow',
+      'rehearse',
+      wf,
+      '--kv',
+      '{"system.region":"eu"}',
+      '--json',
+    ]);
+    expect(exitCode).toBe(0);
+    expect(JSON.parse(stdout).output).toEqual({ region: 'eu' });
+  });
 });

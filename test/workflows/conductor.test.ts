@@ -228,4 +228,20 @@ tasks:
     const c = start(spec, { a: '<% ctx(st2) %>' });
     expect(c.getNextTasks()[0]?.input).toEqual({ message: '<% ctx(st2) %>!' });
   });
+
+  it('binds with-items names from zip() in YAQL and Jinja (json() and zip() exist in both)', () => {
+    for (const items of [
+      'i, j in <% zip(ctx(a), ctx(b)) %>',
+      'i, j in {{ zip(ctx(\'a\'), json(\'["x", "y"]\')) }}',
+    ]) {
+      const spec = parseWorkflow(
+        `vars:\n  - a: [1, 2, 3]\n  - b: [x, y]\ntasks:\n  t:\n    with: ${items}\n    action: core.echo\n    input:\n      message: "{{ item('i') }}-{{ item('j') }}"\n`,
+      );
+      const c = start(spec, {});
+      expect(
+        c.getNextTasks()[0]?.actions.map((a) => a.input),
+        items,
+      ).toEqual([{ message: '1-x' }, { message: '2-y' }]);
+    }
+  });
 });

@@ -128,7 +128,11 @@ describe('parseWorkflow', () => {
   });
 
   it('loads YAML 1.1 like PyYAML (booleans, lenient quoted continuation lines)', () => {
-    expect(loadDefinition('a: yes\nb: 1.0')).toEqual({ a: true, b: 1 });
+    expect(loadDefinition('a: yes\nb: 1.0\nc: [y, n, On, off]')).toEqual({
+      a: true,
+      b: 1,
+      c: ['y', 'n', true, false],
+    });
     const text = 'vars:\n  - s: \'{{\n        ctx("x")\n    }}\'\n  - t: 1\n';
     expect(loadDefinition(text)).toEqual({ vars: [{ s: '{{ ctx("x") }}' }, { t: 1 }] });
   });
