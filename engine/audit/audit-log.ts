@@ -136,15 +136,14 @@ export class AuditLog {
   record(entry: AuditEntry): AuditLine {
     if (this.#closed) throw new Error(`audit log ${this.path} is closed`);
     const secrets = this.#secrets ? [...this.#secrets()] : [];
-    const body = {
-      ts: new Date().toISOString(),
-      ...(maskSecrets(entry, secrets) as AuditEntry),
-      prev: this.#prev,
-    };
-    // `hash` must be the last field so the verifier can recompute it from the parsed line.
-    const line = { ...body, hash: hashOf(body) } as AuditLine;
-    this.#prev = line.hash;
-    const text = `${JSON.stringify(line)}\n`;
+    const { hash: _h, prev: _p, ...fields } = maskSecrets(entry, secrets) as AuditEntry;
+    const body = { ts: new Date().toISOString(), ...fields, prev: this.#prev };
+    // `hash` is the last field, so the verifier recomputes it from the parsed line minus `hash`.
+    const bodyJson = JSON.stringify(body);
+    const hash = createHash('sha256').update(bodyJson).digest('hex');
+    const line = { ...body, hash } as AuditLine;
+    this.#prev = hash;
+    const text = `${bodyJson.slice(0, -1)},"hash":"${hash}"}\n`;
     this.#buffer.push(text);
     this.#bufferBytes += Buffer.byteLength(text);
     if (this.#sync) this.flush();
