@@ -62,7 +62,7 @@ export interface ReRunOptions {
   /** Parameters replacing the stored ones (trusted unless listed in `untrustedParameters`). */
   parameters?: Record<string, unknown>;
   untrustedParameters?: string[];
-  /** Merged into the new execution's context; `re-run` (st2's key) gets `ref` and may carry `tasks` for workflows. */
+  /** Merged into the new execution's context; `re_run` gets `ref` and may carry `tasks` for workflows. */
   context?: Record<string, unknown>;
 }
 
@@ -839,7 +839,7 @@ export class ExecutionService {
     const context = {
       ...rec.context,
       ...extra,
-      're-run': { ...((extra['re-run'] as Record<string, unknown> | undefined) ?? {}), ref: id },
+      re_run: { ...((extra.re_run as Record<string, unknown> | undefined) ?? {}), ref: id },
     } as ExecutionRecord['context'];
     delete context.dedupe_key;
     delete context[SECRET_PARAMS_KEY];

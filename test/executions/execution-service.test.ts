@@ -256,10 +256,10 @@ describe('secrets', () => {
     await svc.waitFor(first.id);
     const again = await svc.reRun(first.id, {
       parameters: { mode: 'succeed' },
-      context: { 're-run': { tasks: ['t1'] } },
+      context: { re_run: { tasks: ['t1'] } },
     });
     expect(again.id).not.toBe(first.id);
-    expect(again.context['re-run']).toEqual({ ref: first.id, tasks: ['t1'] });
+    expect(again.context.re_run).toEqual({ ref: first.id, tasks: ['t1'] });
     await svc.waitFor(again.id);
     expect(runner.calls[1]!.parameters).toMatchObject({
       password: CANARY,
