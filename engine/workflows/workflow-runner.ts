@@ -597,9 +597,12 @@ export class OrquestaRunner implements Runner {
     let rec: ExecutionRecord | undefined;
     let failure: string | undefined;
     try {
+      const parameters = (isRecord(child.input) ? child.input : {}) as Record<string, unknown>;
       rec = await services.requestExecution({
         action: child.action,
-        parameters: (isRecord(child.input) ? child.input : {}) as Record<string, unknown>,
+        parameters,
+        // Already rendered by the workflow (and may carry chat data): never rendered again, quoted in shell cmds.
+        untrustedParameters: Object.keys(parameters),
         context: { ...state.context, parent },
         dedupeKey: `${id}:${key}`,
       });

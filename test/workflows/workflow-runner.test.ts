@@ -141,6 +141,7 @@ describe('OrquestaRunner', () => {
     expect(fake.requests[0]).toMatchObject({
       action: 'core.echo',
       parameters: { message: 'Stanley' },
+      untrustedParameters: ['message'],
       context: { user: 'stanley', parent: { execution_id: 'wf1', task_id: 'task1', route: 0 } },
     });
     const saved = store.loadWorkflowState('wf1') as WorkflowRunState;
