@@ -6,7 +6,7 @@
 
 import { pyJsonDumps } from '../functions/json-dumps.ts';
 import { isKeywordArgs } from '../kwargs.ts';
-import { isPlainObject, pyCompare, pyEquals, pyStr, truthy } from '../python-values.ts';
+import { isPlainObject, pyCompare, pyEquals, pyRepr, pyStr, truthy } from '../python-values.ts';
 import { pyPercentFormat } from './percent-format.ts';
 import { memberLookup } from './safe-runtime.ts';
 
@@ -96,11 +96,33 @@ function selectBy(value: unknown, args: unknown[], keep: boolean, byAttr: boolea
   });
 }
 
+function filesizeformat(value: unknown, binary: unknown = false): string {
+  const bytes = Number(value);
+  const base = binary ? 1024 : 1000;
+  const units = binary ? ['KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'] : ['kB', 'MB', 'GB', 'TB', 'PB', 'EB'];
+  if (bytes === 1) return '1 Byte';
+  if (bytes < base) return `${Math.trunc(bytes)} Bytes`;
+  let unit = 0;
+  let size = bytes / base;
+  while (size >= base && unit < units.length - 1) {
+    size /= base;
+    unit++;
+  }
+  return `${size.toFixed(1)} ${units[unit]}`;
+}
+
 export const jinjaFilters: Record<string, Filter> = {
   default(value, fallback = '', boolean = false) {
     return value === undefined || (truthy(boolean) && !truthy(value)) ? fallback : value;
   },
+  d(value, fallback = '', boolean = false) {
+    return value === undefined || (truthy(boolean) && !truthy(value)) ? fallback : value;
+  },
   string: (value) => pyStr(value),
+  pprint: (value) => pyRepr(value),
+  // Reads go through the sandboxed lookup: `x|attr("constructor")` finds nothing.
+  attr: (value, name) => memberLookup(value, name),
+  filesizeformat: (value, binary) => filesizeformat(value, binary),
   int: (value, fallback = 0, base = 10) => toInt(value, fallback, base),
   float: (value, fallback = 0) => toFloat(value, fallback),
   bool: (value) => truthy(value),
@@ -120,6 +142,7 @@ export const jinjaFilters: Record<string, Filter> = {
     return vals.map(pyStr).join(pyStr(sep));
   },
   list: (value) => iterate(value),
+  count: (value) => (jinjaFilters.length as (v: unknown) => number)(value),
   items: (value) =>
     isPlainObject(value) ? Object.entries(value) : value instanceof Map ? [...value.entries()] : [],
   tojson(value, indent?: unknown) {
@@ -173,6 +196,18 @@ export const jinjaFilters: Record<string, Filter> = {
     while (a < b && chars.includes(s[a])) a++;
     while (b > a && chars.includes(s[b - 1])) b--;
     return s.slice(a, b);
+  },
+  // Jinja: strings within `length + leeway` (5) are kept; otherwise cut at a word boundary and add `end`.
+  truncate(value, length = 255, killwords = false, end = '...', leeway?: unknown) {
+    const s = pyStr(value);
+    const n = Number(length);
+    const tail = pyStr(end);
+    const slack = leeway === undefined || leeway === null ? 5 : Number(leeway);
+    if (s.length <= n + slack) return s;
+    if (truthy(killwords)) return s.slice(0, Math.max(0, n - tail.length)) + tail;
+    const cut = s.slice(0, Math.max(0, n - tail.length));
+    const space = cut.lastIndexOf(' ');
+    return (space >= 0 ? cut.slice(0, space) : cut) + tail;
   },
   sum(value, ...args) {
     const kwargs = kw(args);

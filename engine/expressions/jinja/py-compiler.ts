@@ -251,6 +251,10 @@ export class PyCompiler extends Base {
     this.binary('pyConcat', node, frame);
   }
 
+  compileMul(node: NjNode, frame: unknown): void {
+    this.binary('pyMul', node, frame);
+  }
+
   compileMod(node: NjNode, frame: unknown): void {
     this.binary('pyMod', node, frame);
   }

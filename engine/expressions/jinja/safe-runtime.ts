@@ -155,6 +155,22 @@ function pyAdd(a: unknown, b: unknown): unknown {
   throw new Error(`unsupported operand type(s) for +: '${pyTypeName(a)}' and '${pyTypeName(b)}'`);
 }
 
+const REPEAT_LIMIT = 10_000_000;
+
+/** Python `*`: numbers multiply; a string or list times an int repeats (size-capped). */
+function pyMul(a: unknown, b: unknown): unknown {
+  const na = typeof a === 'boolean' ? Number(a) : a;
+  const nb = typeof b === 'boolean' ? Number(b) : b;
+  if (typeof na === 'number' && typeof nb === 'number') return na * nb;
+  const [seq, n] = typeof na === 'number' ? [b, na] : [a, nb];
+  if (typeof n === 'number' && Number.isInteger(n) && (typeof seq === 'string' || Array.isArray(seq))) {
+    if (Math.max(0, n) * seq.length > REPEAT_LIMIT) throw new Error('repetition result is too large');
+    if (typeof seq === 'string') return n > 0 ? seq.repeat(n) : '';
+    return Array.from({ length: Math.max(0, n) }, () => seq).flat();
+  }
+  throw new Error(`unsupported operand type(s) for *: '${pyTypeName(a)}' and '${pyTypeName(b)}'`);
+}
+
 function pyMod(a: unknown, b: unknown): unknown {
   if (typeof a === 'string') return pyPercentFormat(a, b);
   if (typeof a === 'number' && typeof b === 'number') return ((a % b) + b) % b;
@@ -234,6 +250,7 @@ export const safeRuntime: Record<string, unknown> = Object.freeze({
   pyAdd,
   pyConcat: (a: unknown, b: unknown) => pyStr(a) + pyStr(b),
   pyMod,
+  pyMul,
   pyIterable,
   pySlice,
   pyLoopFilter,
