@@ -735,14 +735,15 @@ export class ExecutionService {
       return;
     }
     const from = rec.status;
+    if (status === from && result === undefined) return;
     rec.status = status;
-    rec.log = [...rec.log, { status, timestamp: now() }];
+    if (status !== from) rec.log = [...rec.log, { status, timestamp: now() }];
     if (result !== undefined) rec.result = redactor.deep(result);
     if (!this.#store.updateExecution(rec, from)) {
       Object.assign(rec, this.#store.getExecution(id));
       return;
     }
-    this.#auditStatus(rec, status);
+    if (status !== from) this.#auditStatus(rec, status);
     this.#d.events.emit('execution__update', this.#view(rec));
   }
 
