@@ -20,7 +20,7 @@ export function parseHost(entry: string, defaultPort: number, what = 'parameter 
   if (/[\s\0/@]/.test(label)) {
     throw new Error(`${what}: "${label}" is not a host name (expected host or host:port)`);
   }
-  const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(label);
+  const bracketed = label.match(/^\[([^\]]+)\](?::(.*))?$/);
   if (bracketed) {
     const port = bracketed[2] === undefined ? defaultPort : parsePort(bracketed[2], label, what);
     return { label, host: bracketed[1]!, port };

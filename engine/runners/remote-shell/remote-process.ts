@@ -48,7 +48,7 @@ export async function runQuiet(
   invocation: RemoteInvocation,
   ms: number,
 ): Promise<number | null> {
-  const channel = await connection.exec(invocation.commandLine);
+  const channel = await connection.command(invocation.commandLine);
   return new Promise<number | null>((resolve) => {
     let code: number | null = null;
     const timer = setTimeout(() => {
@@ -85,7 +85,7 @@ export async function runRemote(spec: RemoteRunSpec): Promise<RemoteOutcome> {
   if (spec.signal.aborted) {
     return { exitCode: null, exitSignal: null, aborted: abortKind(spec.signal), ...base() };
   }
-  const channel = await spec.connection.exec(spec.invocation.commandLine);
+  const channel = await spec.connection.command(spec.invocation.commandLine);
 
   let resolvePgid!: (pgid: number | undefined) => void;
   const pgidKnown = new Promise<number | undefined>((r) => {
@@ -118,7 +118,7 @@ export async function runRemote(spec: RemoteRunSpec): Promise<RemoteOutcome> {
     const rest = pending.subarray(newline + 1);
     pending = null;
     const match = line.startsWith(`${spec.invocation.nonce} `)
-      ? /^\d+$/.exec(line.slice(spec.invocation.nonce.length + 1))
+      ? line.slice(spec.invocation.nonce.length + 1).match(/^\d+$/)
       : null;
     if (match) {
       pgid = Number(match[0]);

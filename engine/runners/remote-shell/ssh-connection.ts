@@ -220,11 +220,15 @@ export class SshConnection {
     return this.#closed;
   }
 
-  /** Opens a session channel running `commandLine` (no pty). */
-  exec(commandLine: string): Promise<ClientChannel> {
+  /**
+   * Opens a session channel running `commandLine` on the remote host (SSH's "exec" request, no pty). Not
+   * child_process: nothing runs locally. The command line is the fixed launcher of remote-command.ts.
+   */
+  command(commandLine: string): Promise<ClientChannel> {
+    const sshExecRequest = this.#client.exec.bind(this.#client);
     return new Promise((resolve, reject) => {
       try {
-        this.#client.exec(commandLine, (error, channel) => {
+        sshExecRequest(commandLine, (error, channel) => {
           if (error)
             reject(new SshError(`cannot start a command on ${this.label}: ${error.message}`, 'channel'));
           else resolve(channel);
