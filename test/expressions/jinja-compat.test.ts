@@ -168,7 +168,11 @@ const rows: Row[] = [
     template: '{{ text.upper() }} {{ text.split(" ") }} {{ text.startswith("He") }} {{ "  x ".strip() }}',
     expected: "HELLO WORLD ['Hello', 'World'] True x",
   },
-  { why: 'str.format', template: '{{ "{} and {}".format("a", 1) }} {{ "{0}{0}".format("b") }}', expected: 'a and 1 bb' },
+  {
+    why: 'str.format',
+    template: '{{ "{} and {}".format("a", 1) }} {{ "{0}{0}".format("b") }}',
+    expected: 'a and 1 bb',
+  },
   // + on lists concatenates (JavaScript would make a string).
   { why: 'list + list', template: '{{ list + ["c"] }}', expected: "['a', 'b', 'c']" },
   { why: 'negative indexes', template: '{{ list[-1] }}', expected: 'b' },

@@ -2,6 +2,12 @@
  * The YAQL subset Orquesta workflows use (parser + evaluator). Semantics follow openstack/yaql's standard
  * library: `=` is equality, integer `/` floors, bare names are strings (`ctx(name)`), `str()` spells
  * null/true/false the YAQL way, `?.` is null-safe.
+ *
+ * The table was cross-checked with yaql 2.0.0 (Python): every row gives yaql's result, except where Squall
+ * is deliberately more lenient: a missing dict key reads as null (yaql: KeyError; the workflow engine
+ * relies on null), `$name` reads a data key (yaql: a context variable), `'k' in dict` and `not in` work,
+ * `.keys()`/`.values()`/`.items()` give lists, and st2 functions / `json()` are available as functions and
+ * methods. Every row of "YAQL errors" is an error in yaql too.
  */
 import { describe, expect, it } from 'vitest';
 import { ExpressionError, evaluate, isKeywordArgs } from '../../engine/expressions/index.ts';
