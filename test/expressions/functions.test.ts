@@ -78,6 +78,9 @@ describe('data functions', () => {
     expect(f.jsonpath_query(doc, '$.people[1].name')).toEqual(['b']);
     expect(f.jsonpath_query(doc, '$..count')).toEqual([2]);
     expect(f.jsonpath_query(doc, 'meta.missing')).toBeNull();
+    expect(f.jsonpath_query({ m: { 'x.y': 1 } }, "m.'x.y'")).toEqual([1]);
+    expect(f.jsonpath_query({ l: [1, 2, 3, 4] }, '$.l[1:3]')).toEqual([2, 3]);
+    expect(f.jsonpath_query(doc, '$..name')).toEqual(['a', 'b']);
   });
 
   it(`use_none turns None into ${NONE_MAGIC_VALUE}`, () => {

@@ -18,6 +18,11 @@ function parse(query: string): Step[] {
   const q = query.trim();
   if (q[0] === '$') i = 1;
   const ident = () => {
+    const quoted = /^(['"])(.*?)\1/.exec(q.slice(i));
+    if (quoted) {
+      i += quoted[0].length;
+      return quoted[2];
+    }
     const m = /^[^.[\]\s]+/.exec(q.slice(i));
     if (!m) throw new Error(`invalid JSONPath ${JSON.stringify(query)} at position ${i}`);
     i += m[0].length;
