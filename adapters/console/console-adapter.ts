@@ -131,6 +131,11 @@ export class ConsoleAdapter implements ChatAdapter {
     );
   }
 
+  /** Prints a message that is not kept for edits (private replies, relayed notes). */
+  print(message: ChatMessage): void {
+    this.#print(message);
+  }
+
   #print(message: ChatMessage): void {
     this.#note(message.status);
     this.#write(renderText(message));
