@@ -23,6 +23,8 @@ import { serviceGate } from './services.ts';
 
 export const SSHD_BINARY = '/usr/sbin/sshd';
 export const SSH_TEST_USER = 'squalltest';
+/** A second test user whose sudo asks for the password (one try): the sudo_password tests. */
+export const SSH_SUDO_PW_USER = 'squallpw';
 /** Test-only password set by .ci/setup-sshd.sh (the test sshd listens on 127.0.0.1 only). */
 export const SSH_TEST_PASSWORD = 'squalltest-Pw-0nly4tests';
 export const SSH_KEY_PASSPHRASE = 'test-passphrase-9d2';
@@ -32,10 +34,12 @@ export function sshdUnavailableReason(): string | undefined {
   if (process.getuid?.() !== 0)
     return 'the test process is not root (sshd must start as root to log users in)';
   if (!existsSync(SSHD_BINARY)) return `${SSHD_BINARY} is missing (run .ci/setup-sshd.sh as root)`;
-  try {
-    execFileSync('id', ['-u', SSH_TEST_USER], { stdio: 'ignore' });
-  } catch {
-    return `user ${SSH_TEST_USER} does not exist (run .ci/setup-sshd.sh as root)`;
+  for (const user of [SSH_TEST_USER, SSH_SUDO_PW_USER]) {
+    try {
+      execFileSync('id', ['-u', user], { stdio: 'ignore' });
+    } catch {
+      return `user ${user} does not exist (run .ci/setup-sshd.sh as root)`;
+    }
   }
   for (const tool of ['ssh-keygen', 'sudo']) {
     try {
@@ -210,7 +214,7 @@ export class TestSshd {
       'UsePAM no',
       'StrictModes no',
       'PermitRootLogin no',
-      `AllowUsers ${SSH_TEST_USER}`,
+      `AllowUsers ${SSH_TEST_USER} ${SSH_SUDO_PW_USER}`,
       'AcceptEnv LANG LC_*',
       `Subsystem sftp ${sftpServer}`,
       `LogLevel ${options.logLevel ?? 'VERBOSE'}`,
@@ -251,10 +255,12 @@ export class TestSshd {
   }
 }
 
-/** Processes of the test user whose command line contains `marker` (pgrep -f). */
+/** Processes of the test users whose command line contains `marker` (pgrep -f). */
 export function remoteProcesses(marker: string): string[] {
   try {
-    return execFileSync('pgrep', ['-u', SSH_TEST_USER, '-f', '-a', marker], { encoding: 'utf8' })
+    return execFileSync('pgrep', ['-u', `${SSH_TEST_USER},${SSH_SUDO_PW_USER}`, '-f', '-a', marker], {
+      encoding: 'utf8',
+    })
       .trim()
       .split('\n')
       .filter(Boolean);

@@ -16,6 +16,7 @@ import {
   processesMatching,
   remoteProcesses,
   SSH_KEY_PASSPHRASE,
+  SSH_SUDO_PW_USER,
   SSH_TEST_PASSWORD,
   SSH_TEST_USER,
   TestSshd,
@@ -131,6 +132,33 @@ describeWithSshd('ssh runners against a real sshd', () => {
     expect(withPassword.hosts[host()]!.stdout).toBe('root');
     expect(JSON.stringify([withPassword.result, withPassword.ctx.chunks])).not.toContain(SSH_TEST_PASSWORD);
     expect(withPassword.ctx.secrets).toContain(SSH_TEST_PASSWORD);
+  });
+
+  it('sudo that asks for a password: sudo_password through stdin; wrong or missing password fail clearly; timeout kills through sudo', async () => {
+    const { cmd } = runnersFor();
+    const as = { username: SSH_SUDO_PW_USER, sudo: true };
+    const good = await run(cmd, { ...as, cmd: 'id -un', sudo_password: SSH_TEST_PASSWORD });
+    expect(good.status).toBe('succeeded');
+    expect(good.hosts[host()]!.stdout).toBe('root');
+    const wrong = await run(cmd, { ...as, cmd: 'id -un', sudo_password: 'not-the-password' });
+    expect(wrong.status).toBe('failed');
+    expect(wrong.hosts[host()]!.error).toMatch(/rejected the sudo_password/);
+    expect(JSON.stringify(wrong.result)).not.toContain('not-the-password');
+    const missing = await run(cmd, { ...as, cmd: 'id -un' });
+    expect(missing.hosts[host()]!.error).toMatch(/needs a password for squallpw: give "sudo_password"/);
+
+    const marker = `squall-sudopw-${Math.random().toString(36).slice(2)}`;
+    const slow = await run(
+      cmd,
+      {
+        ...as,
+        sudo_password: SSH_TEST_PASSWORD,
+        cmd: `(exec -a ${marker} sleep 1000) & exec -a ${marker} sleep 1000`,
+      },
+      { timeoutMs: 1000 },
+    );
+    expect(slow.status).toBe('timeout');
+    expect(processesMatching(marker)).toEqual([]);
   });
 
   it('logs in with a password, and with an encrypted key and its passphrase', async () => {

@@ -6,6 +6,7 @@ import type { ParsedKey } from 'ssh2';
 import ssh2 from 'ssh2';
 import type { ParameterSchema } from '../../model/index.ts';
 import { envValue } from '../local-shell/action-env.ts';
+import { sudoPasswordRejected } from '../local-shell/command-runner.ts';
 import { buildScriptArgs } from '../local-shell/script-args.ts';
 import { entryPointPath } from '../local-shell/script-runner.ts';
 import { stripShellChars } from '../local-shell/shell-result.ts';
@@ -291,7 +292,18 @@ abstract class RemoteShellRunner implements Runner {
           sudo,
           sudoPassword,
         });
-        return this.#shape(outcome, stoppedResult);
+        const result = this.#shape(outcome, stoppedResult);
+        if (sudo && !result.succeeded && !result.error) {
+          const stderr = outcome.stderr.text;
+          if (sudoPassword && sudoPasswordRejected(stderr)) {
+            result.error = `sudo on ${target.label} rejected the sudo_password (or sudo is not configured for ${credentials.username})`;
+          } else if (/^sudo: (a password is required|a terminal is required)/m.test(stderr)) {
+            result.error = `sudo on ${target.label} needs a password for ${credentials.username}: give "sudo_password"`;
+          } else if (/is not in the sudoers file|is not allowed to execute/.test(stderr)) {
+            result.error = `${credentials.username} may not use sudo on ${target.label}`;
+          }
+        }
+        return result;
       } catch (error) {
         if (signal.aborted) return stoppedResult();
         return failure(errorMessage(error));
