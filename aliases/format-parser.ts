@@ -4,6 +4,8 @@
  * (and, when known, is one of the action's parameters) — st2#5074 — and smart quotes / non-breaking
  * spaces from chat clients are normalised first. Extracted values are plain strings, never rendered.
  */
+
+import { compileVm, type VmProgram, vmExec } from './backtrack-vm.ts';
 import { compilePython, PythonRegexError, type RegexNode, searchAnchors } from './python-regex.ts';
 import { trailingPairsStart } from './trailing-pairs.ts';
 
@@ -44,6 +46,11 @@ export interface CompiledFormat {
   indexed(): RegExp;
   /** Same regex with the `g` flag, for match_multiple (created on first use). */
   global(): RegExp;
+  /**
+   * First match at or after `from`: V8 for ordinary commands, the linear bit-state matcher when the
+   * command is long enough for the lazy parameters to backtrack badly.
+   */
+  exec(stream: string, from?: number, withIndices?: boolean): RegExpExecArray | null;
   /** Optional parameters `{{k=default}}` in format order, with their verbatim defaults. */
   optional: Array<{ key: string; default: string }>;
   /** Named groups of the regex, in order (parameters and raw `(?P<name>...)`). */
@@ -158,7 +165,9 @@ function compileUncached(format: string): CompiledFormat {
   const { regex, parsed } = compiled;
   let indexed: RegExp | undefined;
   let global: RegExp | undefined;
-  return {
+  let vm: VmProgram | null | undefined;
+  const params = (format.match(PARAM_COUNT) ?? []).length;
+  const self: CompiledFormat = {
     format,
     pythonSource: reg,
     regex,
@@ -170,10 +179,35 @@ function compileUncached(format: string): CompiledFormat {
       global ??= new RegExp(regex.source, `${regex.flags}g`);
       return global;
     },
+    exec: (stream, from = 0, withIndices = false) => {
+      if (backtrackingCost(stream, params) > V8_BUDGET) {
+        vm ??= compileVm(parsed.nodes, parsed.flags.i);
+        if (vm) return vmExec(vm, stream, from, withIndices);
+      }
+      if (from === 0) return (withIndices ? self.indexed() : regex).exec(stream);
+      const re = withIndices ? new RegExp(regex.source, `${regex.flags}dg`) : self.global();
+      re.lastIndex = from;
+      return re.exec(stream);
+    },
     optional,
     groupNames: parsed.groupNames,
     leadingLiteral: parsed.flags.i || parsed.flags.m ? null : leadingLiteral(parsed.nodes),
   };
+  return self;
+}
+
+const PARAM_COUNT = /\{\{/g;
+const V8_BUDGET = 50_000;
+
+/** Rough step count for V8: each lazy parameter may try every whitespace split of the words after it. */
+function backtrackingCost(stream: string, params: number): number {
+  if (params <= 1) return stream.length;
+  let splits = 1;
+  for (let k = 0; k < stream.length; k++) {
+    const c = stream.charCodeAt(k);
+    if (c === 32 || c === 9 || c === 10 || c === 13 || c === 34 || c === 39) splits++;
+  }
+  return stream.length * splits ** (params - 1);
 }
 
 function formatError(format: string, err: unknown): AliasFormatError {
@@ -274,7 +308,7 @@ export function matchFormat(
   withIndices = false,
 ): FormatHit | null {
   const { stream, blank, extras } = streamFor(prepared, names);
-  const m = (withIndices ? compiled.indexed() : compiled.regex).exec(stream);
+  const m = compiled.exec(stream, 0, withIndices);
   if (!m) return null;
   return buildHit(compiled, m, stream, blank, extras);
 }
@@ -286,13 +320,11 @@ export function matchFormatAll(
   names?: ReadonlySet<string>,
 ): FormatHit[] {
   const { stream, blank, extras } = streamFor(prepared, names);
-  const re = compiled.global();
-  re.lastIndex = 0;
   const hits: FormatHit[] = [];
-  for (;;) {
-    const m = re.exec(stream);
+  for (let from = 0; from <= stream.length; ) {
+    const m = compiled.exec(stream, from);
     if (!m) break;
-    if (m[0] === '') re.lastIndex++;
+    from = m.index + (m[0] === '' ? 1 : m[0].length);
     const hit = buildHit(compiled, m, stream, blank, extras);
     if (hit) hits.push(hit);
   }
@@ -330,7 +362,7 @@ export function parseCommand(
   const prepared = prepareCommand(command);
   const hit = matchFormat(compiled, prepared, options.actionParameterNames);
   if (!hit) {
-    const matched = compiled.regex.test(streamFor(prepared, options.actionParameterNames).stream);
+    const matched = compiled.exec(streamFor(prepared, options.actionParameterNames).stream) !== null;
     throw failure(fmt, prepared, matched);
   }
   return hit.params;
