@@ -31,8 +31,9 @@
  * once); an entry with `seq_id` matches only the run at that sequence index.
  *
  * ## Step by step
- * `createRehearsal(options)` returns a {@link Rehearsal}: `nextTasks()`, `forward(taskId, statuses, opts)`,
- * `runRound()`, `run()`, `rerun(tasks)`, `save()` (JSON state) and `result()`; `resumeRehearsal({ state, ... })`
+ * `createRehearsal(options)` returns a {@link Rehearsal}: `nextTasks()`, `step(taskId?)` (one task with its
+ * mock), `forward(taskId, statuses, opts)` (statuses by hand), `runRound()`, `run()`, `rerun(tasks)`,
+ * `taskState(taskId)`, `save()` (JSON state) and `result()`; `resumeRehearsal({ state, ... })`
  * continues from a saved state (e.g. to rerun failed tasks of a finished rehearsal).
  */
 import { readFileSync } from 'node:fs';
@@ -197,6 +198,20 @@ export class Rehearsal {
     }
     for (const { task, seqId } of running) this.completeTask(task, seqId);
     return tasks;
+  }
+
+  /**
+   * Runs one ready task (the first one, or the one named) with its mock: running, then its completion.
+   * Returns the task that ran, or undefined when nothing is ready.
+   */
+  step(taskId?: string, route?: number): NextTask | undefined {
+    const task = this.nextTasks().find(
+      (t) => (taskId === undefined || t.id === taskId) && (route === undefined || t.route === route),
+    );
+    if (!task) return undefined;
+    this.conductor.updateTaskState(task.id, task.route, { status: S.RUNNING });
+    this.completeTask(task, this.conductor.workflowState.sequence.length - 1);
+    return task;
   }
 
   /** Runs rounds until no task is ready, then renders the output if the workflow completed. */

@@ -9,10 +9,8 @@ import {
   resumeRehearsal,
 } from '../../engine/workflows/rehearsal.ts';
 
-const st2Tests = join(
-  dirname(fileURLToPath(import.meta.url)),
-  '../../../shared/compat/st2/examples/actions/workflows/tests',
-);
+const here = dirname(fileURLToPath(import.meta.url));
+const st2Tests = join(here, '../../../shared/compat/st2/examples/actions/workflows/tests');
 
 describe('rehearse (public API)', () => {
   it("runs st2's task() functions across cycles and splits (YAQL and Jinja, keyword route)", () => {
@@ -97,5 +95,17 @@ describe('rehearse (public API)', () => {
       kv: { 'system.k': 'v' },
     });
     expect(found.output).toEqual({ value_from_yaql: 'v', value_from_jinja: 'v' });
+  });
+
+  it('steps one task at a time, in the order chosen', () => {
+    const r = createRehearsal({
+      specText: readFileSync(join(here, '../../../shared/conformance/orquesta/parallel.yaml'), 'utf8'),
+    });
+    expect(r.nextTasks().map((t) => t.id)).toEqual(['task1', 'task4']);
+    expect(r.step('task4')?.id).toBe('task4');
+    expect(r.step()?.id).toBe('task1');
+    expect(r.step('nope')).toBeUndefined();
+    expect(r.result().sequence).toEqual(['task4', 'task1']);
+    expect(r.run().status).toBe('succeeded');
   });
 });
