@@ -32,6 +32,15 @@ const EMOJI: Record<ChatStatus, string> = {
   warning: ':warning:',
 };
 
+const STATUS_LABEL: Record<ChatStatus, string> = {
+  info: 'info',
+  running: 'running',
+  pending: 'waiting',
+  succeeded: 'succeeded',
+  failed: 'failed',
+  warning: 'warning',
+};
+
 const COLOUR: Record<ChatStatus, string> = {
   info: '#439fe0',
   running: '#439fe0',
@@ -172,19 +181,18 @@ export function renderMessage(message: ChatMessage): RenderedMessage {
   }
   const textSections = shownText ? chunkText(defuseBroadcasts(shownText), SLACK_LIMITS.section) : [];
 
+  const colour = str(extra.color) ?? (status ? COLOUR[status] : undefined);
   const head: Block[] = [];
   if (pretext)
     for (const c of chunkText(defuseBroadcasts(pretext), SLACK_LIMITS.section)) head.push(mrkdwnSection(c));
-  let bodyText = textSections;
   if (title) {
     const shownTitle = titleLink ? `<${titleLink}|${escapeMrkdwn(title)}>` : defuseBroadcasts(title);
     head.push(mrkdwnSection(`${emoji}*${shownTitle}*`));
-  } else if (!pretext && textSections.length > 0) {
-    // No title: the text is the headline (with the status emoji), outside the colour bar.
-    const [first, ...rest] = textSections;
-    head.push(mrkdwnSection(`${emoji}${first}`));
-    bodyText = rest;
-  } else if (!pretext && emoji) head.push(mrkdwnSection(emoji.trim()));
+  } else if (status) {
+    // A status line above the colour bar (the body, text included, sits inside it).
+    head.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${emoji}*${STATUS_LABEL[status]}*` }] });
+  }
+  const bodyText = textSections;
 
   const body: Block[] = [];
   const author = str(extra.author_name);
@@ -275,9 +283,17 @@ export function renderMessage(message: ChatMessage): RenderedMessage {
       ? `${fallbackFull.slice(0, SLACK_LIMITS.fallback - 1)}…`
       : fallbackFull;
 
-  const colour = str(extra.color) ?? (status ? COLOUR[status] : undefined);
   const payload: SlackPayload = { text: fallback };
+  if (!colour) {
+    // A plain message: everything in top-level blocks, no attachment.
+    const blocks = [...head, ...body];
+    if (blocks.length > 0) payload.blocks = blocks;
+    return { payload, overflow };
+  }
+  // Top-level blocks keep the fallback `text` from being shown above the colour bar; with nothing to show there
+  // (only an extra.slack colour), the attachment's `fallback` serves notifications, as st2's attachments did.
   if (head.length > 0) payload.blocks = head;
+  else payload.text = '';
   if (body.length > 0) {
     const normalisedColour = colour && /^[0-9a-f]{6}$/i.test(colour) ? `#${colour}` : colour;
     payload.attachments = [

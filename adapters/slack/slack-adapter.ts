@@ -590,7 +590,7 @@ export class SlackAdapter implements ChatAdapter {
 
 function payloadArgs(payload: SlackPayload): Record<string, unknown> {
   return {
-    text: payload.text,
+    ...(payload.text ? { text: payload.text } : {}),
     ...(payload.blocks ? { blocks: payload.blocks } : {}),
     ...(payload.attachments ? { attachments: payload.attachments } : {}),
   };

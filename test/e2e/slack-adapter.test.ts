@@ -2,6 +2,8 @@
  * The Slack adapter driving the REAL Bolt app (Socket Mode) against the fake Slack; only the API URL differs
  * from production. A small scripted ChatEventHandler stands in for the bot.
  */
+
+import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SlackAdapter } from '../../adapters/slack/slack-adapter.ts';
 import type {
@@ -11,7 +13,7 @@ import type {
   MessageRef,
   Replier,
 } from '../../bot/chat-adapter.ts';
-import { silentLogger } from '../../engine/log/logger.ts';
+import { createLogger, silentLogger } from '../../engine/log/logger.ts';
 import {
   appMentionEvent,
   blockActionPayload,
@@ -449,5 +451,34 @@ describe('Slack adapter: output', () => {
     expect(FakeSlack.textOf(dm.params)).toContain('dm you');
     await adapter!.postToUser('@bob', { text: 'by name' });
     await fake.waitForCall('chat.postMessage', (p) => p.channel === 'D0BOB');
+  });
+});
+
+describe('Slack adapter: secrets', () => {
+  it('never logs the bot token, the app token or the legacy verification token, even at trace level', async () => {
+    let logged = '';
+    const destination = new Writable({
+      write(chunk, _enc, done) {
+        logged += String(chunk);
+        done();
+      },
+    });
+    handler.onMessageScript = async (_m, reply) => {
+      await reply.post({ text: 'ok' });
+    };
+    await started({ logger: createLogger({ level: 'trace', destination }) });
+    await fake.sendEnvelope(
+      'slash_commands',
+      slashCommandPayload({ text: 'hello', user: ALICE, responseUrl: fake.responseUrl() }),
+    );
+    await fake.waitForCall('chat.postMessage');
+    await adapter!.stop();
+    adapter = undefined;
+    expect(logged.length).toBeGreaterThan(1000);
+    expect(logged).toContain('chat.postMessage');
+    expect(logged).not.toContain(fake.botToken);
+    expect(logged).not.toContain(fake.appToken);
+    expect(logged).not.toContain('legacy-verification-token');
+    expect(logged).not.toMatch(/ticket=[0-9a-f]/);
   });
 });

@@ -193,12 +193,14 @@ describe('Slack through the bot', () => {
       slashCommandPayload({ text: 'count 3', user: ALICE, responseUrl: fake.responseUrl() }),
     );
     expect(ack.envelope_id).toBeTruthy();
-    const final = await find((m, text) => text.includes('Counted:'));
+    const final = await find((_m, text) => text.includes('Counted:'));
     expect(final.channel).toBe('C0GENERAL');
     const text = FakeSlack.textOf(final);
     expect(text).toContain('line1');
     expect(text).toContain('line3');
-    expect(final.attachments?.[0]?.color ?? final.history.at(-1)?.attachments).toBeTruthy();
+    // Final status: the success emoji and the green colour bar.
+    expect(text).toContain(':white_check_mark:');
+    expect(final.attachments?.[0]?.color).toBe('#2eb886');
     // The same message carried the ack ("Counting for alice") and live output before the result.
     const versions = final.history.map((v) => FakeSlack.textOf(v));
     expect(versions[0]).toContain('Counting for alice');
