@@ -441,6 +441,21 @@ describeWithSshd('ssh runners against a real sshd', () => {
     expect(String(sudoRun.hosts[host()]!.stdout)).toMatch(/^helper says root\ndir=\S+ user=root /);
   });
 
+  it('a script that cannot be copied fails the host with the reason (dir not writable for the login user)', async () => {
+    const { script } = runnersFor();
+    const pack = join(work, 'pack-nocopy');
+    mkdirSync(join(pack, 'actions'), { recursive: true });
+    writeFileSync(join(pack, 'actions', 'x.sh'), '#!/bin/sh\necho x\n');
+    const r = await run(script, { dir: '/root' }, { action: { pack_path: pack, entry_point: 'x.sh' } });
+    expect(r.status).toBe('failed');
+    expect(r.hosts[host()]!.error).toMatch(
+      /copying the script to 127\.0\.0\.1:\d+ failed: cannot create \/root\/squall-/,
+    );
+    const missing = await run(script, {}, { action: { pack_path: pack, entry_point: 'nope.sh' } });
+    expect(missing.status).toBe('failed');
+    expect(JSON.stringify(missing.result)).toMatch(/entry point .*nope\.sh does not exist/);
+  });
+
   it('one connection per host per execution (script copy, run, kill and cleanup share it)', async () => {
     const { script } = runnersFor();
     const pack = join(work, 'pack-conn');

@@ -3,6 +3,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { SFTPWrapper } from 'ssh2';
 import { quoteValue } from './remote-command.ts';
+import { runQuiet } from './remote-process.ts';
 import { type SshConnection, SshError } from './ssh-connection.ts';
 
 export interface UploadedScript {
@@ -56,13 +57,17 @@ export async function uploadScript(
     await putFile(sftp, localScript, script, 0o700);
     if (libDir) await putTree(sftp, libDir, `${dir}/lib`);
   } catch (error) {
+    sftp.end();
+    // Whatever part of the copy made it over is removed before the host is reported as failed.
+    await runQuiet(connection, { commandLine: removeDirCommand(dir), stdin: '', nonce: '' }, 10_000).catch(
+      () => null,
+    );
     throw new SshError(
       `copying the script to ${connection.label} failed: ${(error as Error).message}`,
       'channel',
     );
-  } finally {
-    sftp.end();
   }
+  sftp.end();
   return { dir, script };
 }
 
