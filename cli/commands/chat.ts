@@ -9,14 +9,21 @@
  * the number of a choice answers an approval prompt; elsewhere answer with `squall chat "approve <id>"`.
  */
 import type { Command } from 'commander';
+import type { FastifyPluginAsync } from 'fastify';
 import { ConsoleAdapter } from '../../adapters/console/console-adapter.ts';
+import { consoleAdapterFor } from '../../adapters/console/index.ts';
 import type { RelayedMessage } from '../../adapters/console/relay-adapter.ts';
+import { ChatRelayAdapter } from '../../adapters/console/relay-adapter.ts';
+import { registerChatRoutes } from '../../api/routes/chat.ts';
+import type { Bot } from '../../bot/bot.ts';
 import { createBot } from '../../bot/bot.ts';
 import { botConfigFromValues } from '../../bot/bot-config.ts';
-import type { MessageRef } from '../../bot/chat-adapter.ts';
+import type { ChatAdapter, MessageRef } from '../../bot/chat-adapter.ts';
 import { runOneCommand } from '../../bot/one-command.ts';
 import { loadConfig } from '../../engine/config/load-config.ts';
+import type { Engine } from '../../engine/engine.ts';
 import { createEngine } from '../../engine/index.ts';
+import type { Logger } from '../../engine/log/logger.ts';
 import { createLogger } from '../../engine/log/logger.ts';
 import type { ExecutionStatus } from '../../engine/model/execution.ts';
 import { ApiError } from '../api-client.ts';
@@ -159,4 +166,27 @@ export function registerChatCommands(program: Command): void {
       }
       process.exitCode = exitCode(outcome);
     });
+}
+
+/**
+ * What `squall start` wires for chat: the bot over the given platform adapters, the console chat when
+ * `console.enabled` allows it (auto: stdin is a TTY), and the relay behind POST /api/v1/chat (`squall chat`).
+ * Pass `apiPlugin` to createApiServer's apiPlugins; call `bot.start()` after `engine.start()` and `bot.stop()`
+ * before `engine.drain()`.
+ */
+export function createChatRuntime(options: {
+  engine: Engine;
+  values: Record<string, unknown>;
+  logger: Logger;
+  adapters?: ChatAdapter[];
+}): { bot: Bot; relay: ChatRelayAdapter; apiPlugin: FastifyPluginAsync<{ engine: Engine }> } {
+  const consoleChat = consoleAdapterFor(options.values['console.enabled']);
+  const relay = new ChatRelayAdapter();
+  const bot = createBot({
+    engine: options.engine,
+    adapters: [...(options.adapters ?? []), ...(consoleChat ? [consoleChat] : []), relay],
+    config: botConfigFromValues(options.values),
+    logger: options.logger,
+  });
+  return { bot, relay, apiPlugin: async (scope, { engine }) => registerChatRoutes(scope, engine, relay) };
 }

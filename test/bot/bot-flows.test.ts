@@ -36,6 +36,17 @@ describe('bot: command → ack → live output → result', () => {
     expect(record!.context.authorization).toMatchObject({ decision: 'allowed' });
   });
 
+  it("throttles edits to the adapter's minEditIntervalMs (the final status still replaces the message)", async () => {
+    h = await startBot({}, { minEditIntervalMs: 600_000 });
+    await h.chat.say('!count 3', { user: 'alice' });
+    const msg = await h.chat.waitFor(() => {
+      const m = h!.chat.messages[0];
+      return m && m.versions.at(-1)!.status === 'succeeded' ? m : undefined;
+    });
+    expect(msg.versions.map((v) => v.status)).toEqual(['running', 'succeeded']);
+    expect(msg.versions[1]!.text).toBe('Counted: line1\nline2\nline3');
+  });
+
   it('uses the default layout without templates: status, id, output', async () => {
     h = await startBot();
     await h.chat.say('!greet "Bob Smith"', { user: 'alice' });
