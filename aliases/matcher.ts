@@ -91,7 +91,15 @@ export class AliasMatcher {
   private readonly targets: SuggestionTarget[] = [];
   private readonly maxSuggestions: number;
 
-  constructor(aliases: readonly AliasDefinition[], options: AliasMatcherOptions = {}) {
+  /**
+   * @param options matcher options, or directly the map of action ref → parameter names
+   *   (a Map, or a record of name lists).
+   */
+  constructor(
+    aliases: readonly AliasDefinition[],
+    options: AliasMatcherOptions | NonNullable<AliasMatcherOptions['actionParameters']> = {},
+  ) {
+    if (options instanceof Map || !isOptions(options)) options = { actionParameters: options };
     this.maxSuggestions = options.maxSuggestions ?? 3;
     const paramSets = new Map<string, ReadonlySet<string>>();
     const ap = options.actionParameters;
@@ -243,6 +251,11 @@ export class AliasMatcher {
     }
     return best;
   }
+}
+
+function isOptions(value: object): value is AliasMatcherOptions {
+  const keys = Object.keys(value);
+  return keys.length === 0 || keys.every((k) => k === 'actionParameters' || k === 'maxSuggestions');
 }
 
 function candidate(entry: Entry, params: Record<string, string>): MatchCandidate {

@@ -268,9 +268,13 @@ describe('AliasMatcher: extras and the action parameters (st2#5074)', () => {
     });
   });
 
-  it('accepts a Map of parameter names', () => {
+  it('accepts a Map of parameter names, also directly as the second argument', () => {
     const m = new AliasMatcher([a], { actionParameters: new Map([['web.http', new Set(['url'])]]) });
     expect(expectMatch(m.match('fetch a=b')).params).toEqual({ url: 'a=b' });
+    const direct = new AliasMatcher([a], new Map([['web.http', ['url']]]));
+    expect(expectMatch(direct.match('fetch a=b')).params).toEqual({ url: 'a=b' });
+    const record = new AliasMatcher([a], { 'web.http': ['url'] });
+    expect(expectMatch(record.match('fetch a=b')).params).toEqual({ url: 'a=b' });
   });
 });
 
