@@ -24,6 +24,20 @@ const FLAG_LETTERS = /^[aiLmsux]+$/;
 const JS_SYNTAX = new Set([...'^$\\.*+?()[]{}|/']);
 const SIMPLE_ESCAPES = new Set([...'dDsSwWbBnrtfv0']);
 
+// Python 3 str patterns are Unicode-aware: \d is any decimal digit, \w any letter/digit/underscore, and
+// \b a boundary between those. JavaScript's are ASCII-only, so in `u` mode they are spelled out.
+// (Inside a character class \D and \W stay ASCII: a negated property set cannot be nested there.)
+const WORD_CHARS = '\\p{L}\\p{N}_';
+const WORD = `[${WORD_CHARS}]`;
+const UNICODE_ESCAPES: Record<string, string> = {
+  d: '\\p{Nd}',
+  D: '\\P{Nd}',
+  w: WORD,
+  W: `[^${WORD_CHARS}]`,
+  b: `(?:(?<=${WORD})(?!${WORD})|(?<!${WORD})(?=${WORD}))`,
+  B: `(?:(?<=${WORD})(?=${WORD})|(?<!${WORD})(?!${WORD}))`,
+};
+
 function hexEscape(ch: string): string {
   const code = ch.codePointAt(0)!;
   if (code <= 0xff) return `\\x${code.toString(16).padStart(2, '0')}`;
@@ -86,6 +100,8 @@ class Translator {
     private readonly pattern: string,
     private readonly globalI: boolean,
     global: Set<string>,
+    /** Unicode mode (JS `u` flag): `\\d`, `\\w`, `\\b` get Python 3's Unicode meaning. */
+    private readonly unicode: boolean,
   ) {
     this.mode = { i: global.has('i'), m: global.has('m'), s: global.has('s'), x: global.has('x') };
   }
@@ -181,6 +197,7 @@ class Translator {
     if (n === 'A') this.out += '(?<![\\s\\S])';
     else if (n === 'Z') this.out += '(?![\\s\\S])';
     else if (n === 'a') this.out += '\\x07';
+    else if (this.unicode && Object.hasOwn(UNICODE_ESCAPES, n)) this.out += UNICODE_ESCAPES[n];
     else if (SIMPLE_ESCAPES.has(n)) this.out += `\\${n}`;
     else if (/[1-9]/.test(n)) {
       let digits = n;
@@ -213,6 +230,8 @@ class Translator {
       const n = p[this.pos + 1];
       if (n === undefined) this.fail('bad escape (end of pattern)');
       this.pos += 2;
+      if (this.unicode && n === 'd') return { text: '\\p{Nd}' };
+      if (this.unicode && n === 'w') return { text: WORD_CHARS };
       if ('dDsSwW'.includes(n)) return { text: `\\${n}` };
       const named: Record<string, string> = {
         n: '\n',
@@ -346,13 +365,15 @@ export function translatePythonRegex(pattern: string): TranslatedRegex {
     throw new ExpressionError(`regular expression must be a string, got ${typeof pattern}`);
   const global = scanGlobalFlags(pattern);
   const globalI = global.has('i');
-  const source = new Translator(pattern, globalI, global).run();
-  let flags = globalI ? 'i' : '';
-  // `u` makes the match code-point based like Python; fall back when the source is not valid in unicode mode.
+  // `u` makes matching code-point based and Unicode-aware like Python; when the source is not valid in
+  // unicode mode, translate again with ASCII classes and compile without it.
+  const flags = globalI ? 'i' : '';
+  const unicodeSource = new Translator(pattern, globalI, global, true).run();
   try {
-    new RegExp(source, `${flags}u`);
-    flags += 'u';
+    new RegExp(unicodeSource, `${flags}u`);
+    return { source: unicodeSource, flags: `${flags}u` };
   } catch {
+    const source = new Translator(pattern, globalI, global, false).run();
     try {
       new RegExp(source, flags);
     } catch (err) {
@@ -361,8 +382,8 @@ export function translatePythonRegex(pattern: string): TranslatedRegex {
         pattern,
       );
     }
+    return { source, flags };
   }
-  return { source, flags };
 }
 
 const cache = new Map<string, RegExp>();

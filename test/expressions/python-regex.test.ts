@@ -69,6 +69,36 @@ const PYTHON_RESULTS: PythonResult[] = [
   { pattern: '\\#\\-\\,', subject: '#-,', match: '#-,', search: '#-,', findall: ['#-,'] },
   { pattern: '(?i)[a-c]+', subject: 'xBCAz', match: null, search: 'BCA', findall: ['BCA'] },
   { pattern: '(?i:[a-c]+)', subject: 'xBCAz', match: null, search: 'BCA', findall: ['BCA'] },
+  {
+    pattern: '(?P<name>\\w+)',
+    subject: 'José García',
+    match: 'José',
+    search: 'José',
+    findall: ['José', 'García'],
+  },
+  { pattern: '\\bcafé\\b', subject: 'un café au lait', match: null, search: 'café', findall: ['café'] },
+  { pattern: '\\d+', subject: 'x ٣٤ 12', match: null, search: '٣٤', findall: ['٣٤', '12'] },
+  {
+    pattern: '[\\w-]+',
+    subject: '--naïve-idea!',
+    match: '--naïve-idea',
+    search: '--naïve-idea',
+    findall: ['--naïve-idea'],
+  },
+  { pattern: '\\W+', subject: 'ab, é!', match: null, search: ', ', findall: [', ', '!'] },
+  { pattern: '\\Bé', subject: 'café é', match: null, search: 'é', findall: ['é'] },
+  { pattern: '^\\s*$', subject: '   ', match: '   ', search: '   ', findall: ['   '] },
+  { pattern: '(?P<a>x)|(?P<b>y)', subject: 'zy', match: null, search: 'y', findall: [['', 'y']] },
+  { pattern: '\\.\\-\\/', subject: 'a.-/b', match: null, search: '.-/', findall: ['.-/'] },
+  { pattern: '[^\\d\\s]+', subject: '12 ab 3', match: null, search: 'ab', findall: ['ab'] },
+  { pattern: '(?i)straße', subject: 'STRASSE straße', match: null, search: 'straße', findall: ['straße'] },
+  {
+    pattern: 'deploy (?P<app>\\S+) to (?P<env>\\w+)',
+    subject: 'deploy api-v2 to prod',
+    match: 'deploy api-v2 to prod',
+    search: 'deploy api-v2 to prod',
+    findall: [['api-v2', 'prod']],
+  },
 ];
 
 function findall(pattern: string, subject: string): Array<string | string[]> {
