@@ -243,7 +243,8 @@ describeWithSshd('ssh runners against a real sshd', () => {
       {
         sudo,
         // A background sleep, one that ignores SIGTERM, and the foreground one: all named after the marker.
-        cmd: `(exec -a ${marker} sleep 1000) & (trap '' TERM; exec -a ${marker} sleep 1000) & echo started; exec -a ${marker} sleep 1000`,
+        // "started" only once both background ones run under their marker name.
+        cmd: `(exec -a ${marker} sleep 1000) & (trap '' TERM; exec -a ${marker} sleep 1000) & until [ "$(pgrep -cf ${marker})" -ge 2 ]; do sleep 0.05; done; echo started; exec -a ${marker} sleep 1000`,
       },
       { timeoutMs: 1500 },
     );
@@ -469,7 +470,9 @@ describeWithSshd('ssh runners against a real sshd', () => {
       { action: { pack_path: pack, entry_point: 'x.sh' } },
     );
     expect(r.status).toBe('succeeded');
-    await new Promise((resolve) => setTimeout(resolve, 100)); // sshd's log line may trail the session
+    // sshd's log lines reach us through a pipe and may trail the result.
+    for (let i = 0; i < 40 && accepted() - before < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 100));
     expect(accepted() - before).toBe(2);
   });
 
