@@ -140,6 +140,17 @@ describe('YAQL sandbox', () => {
   });
 });
 
+describe('no file access', () => {
+  it.each([
+    '{% include "/etc/passwd" %}',
+    '{% import "/etc/passwd" as x %}',
+    '{% extends "/etc/hostname" %}',
+    '{% from "/etc/passwd" import x %}',
+  ])('%s finds no template', (template) => {
+    expect(() => renderTemplate(template, {})).toThrow(/template not found/);
+  });
+});
+
 describe('resource limits', () => {
   it('range() cannot allocate unbounded memory', () => {
     expect(renderTemplate('{{ range(3)|list }} {{ range(5, 0, -2) }}', {})).toBe('[0, 1, 2] [5, 3, 1]');
