@@ -23,6 +23,7 @@ import type {
 } from '../runners/runner.ts';
 import { newObjectId } from '../store/object-id.ts';
 import type { ExecutionQuery, Store } from '../store/store.ts';
+import { killOrphanedProcessGroups } from './orphans.ts';
 import { actionParameterSchema, resolveParameters } from './parameters.ts';
 import { attributeKey, CONCURRENCY_STATUSES, type ConcurrencyPolicy, policiesFor } from './policies.ts';
 import { MASK, Redactor, redactingLogger } from './redact.ts';
@@ -53,6 +54,11 @@ export interface ExecutionServiceDeps {
   processId?: string;
   /** After a timeout/cancel, how long a runner that ignores its AbortSignal is waited for. Default 5 s. */
   abortGraceMs?: number;
+  /**
+   * Recovery: kills process groups a dead worker's actions left running (default: found through
+   * `ST2_ACTION_EXECUTION_ID` in /proc on Linux). Returns the number of groups killed.
+   */
+  reapOrphans?: (executionIds: ReadonlySet<string>) => number;
 }
 
 /** Called once per execution when it reaches a terminal status (masked view). */
@@ -908,10 +914,21 @@ export class ExecutionService {
    */
   async recover(): Promise<{ requeued: number; rerun: number; abandoned: number; delegated: number }> {
     const counts = { requeued: 0, rerun: 0, abandoned: 0, delegated: 0 };
-    const live = this.#store.listExecutions({ status: LIVE_STATUSES, order: 'asc' });
+    const live = this.#store
+      .listExecutions({ status: LIVE_STATUSES, order: 'asc' })
+      .filter((rec) => !this.#active.has(rec.id))
+      .filter((rec) => !rec.lease || rec.lease === this.processId || !leaseAlive(rec.lease));
+    // Processes a dead worker started keep running (own process groups): stop them before re-running or
+    // abandoning, so an abandoned action has no later effect and an idempotent one runs once at a time.
+    const orphaned = new Set(
+      live.filter((r) => !this.#d.runners.get(r.runner)?.recover && r.lease !== undefined).map((r) => r.id),
+    );
+    if (orphaned.size > 0) {
+      const killed = (this.#d.reapOrphans ?? killOrphanedProcessGroups)(orphaned);
+      if (killed > 0)
+        this.#d.logger.warn({ groups: killed }, 'killed process groups left by the previous process');
+    }
     for (const rec of live) {
-      if (this.#active.has(rec.id)) continue;
-      if (rec.lease && rec.lease !== this.processId && leaseAlive(rec.lease)) continue;
       try {
         await this.#recoverOne(rec, counts);
       } catch (error) {

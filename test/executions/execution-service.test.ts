@@ -575,8 +575,16 @@ describe('recovery', () => {
     seed('canceling', { status: 'canceling', lease: dead });
     seed('pending', { action: 't.job', status: 'pending', lease: dead });
 
-    const svc = service();
+    const reaped: string[][] = [];
+    const svc = service({
+      reapOrphans: (ids) => {
+        reaped.push([...ids].sort());
+        return 0;
+      },
+    });
     const counts = await svc.recover();
+    // Processes left by the dead worker are killed first (sync runners only; never a live lease's).
+    expect(reaped).toEqual([['canceling', 'idem', 'pending', 'plain']]);
     expect(counts).toEqual({ requeued: 3, rerun: 1, abandoned: 2, delegated: 2 });
     for (const id of ['req', 'sched', 'delayed', 'idem'])
       expect((await svc.waitFor(id)).status).toBe('succeeded');
