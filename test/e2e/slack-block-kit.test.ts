@@ -59,7 +59,7 @@ describe('Block Kit rendering', () => {
     expect(att.blocks.map((b) => b.type)).toEqual(['section', 'section', 'section', 'context', 'actions']);
     expect(texts(r)).toContain('*execution*\nex-9');
     expect(texts(r)).toContain('```boom```');
-    const actions = att.blocks.find((b) => b.type === 'actions') as {
+    const actions = att.blocks.find((b) => b.type === 'actions') as unknown as {
       elements: Array<Record<string, unknown>>;
     };
     expect(actions.elements[0]).toMatchObject({ action_id: 'retry:ex-9', value: 'ex-9', style: 'primary' });
