@@ -18,6 +18,7 @@ export {
   type AliasMatchFound,
   type AliasMatchResult,
   type MatchCandidate,
+  type MatchOptions,
 } from './matcher.ts';
 export { type NormalizedFormat, normalizeFormat } from './normalize-format.ts';
 export {

@@ -50,6 +50,10 @@ export interface AliasMatcherOptions {
   maxSuggestions?: number;
 }
 
+export interface MatchOptions {
+  canUse?: (alias: AliasDefinition) => boolean;
+}
+
 export interface AliasFormatProblem {
   ref: string;
   formatIndex: number;
@@ -88,7 +92,7 @@ export class AliasMatcher {
   private readonly root: TrieNode = { children: new Map(), entries: [] };
   private readonly unindexed: Entry[] = [];
   private readonly multiple: Entry[] = [];
-  private readonly targets: SuggestionTarget[] = [];
+  private readonly targets: Array<SuggestionTarget & { alias: AliasDefinition }> = [];
   private readonly maxSuggestions: number;
 
   /**
@@ -119,7 +123,7 @@ export class AliasMatcher {
           this.problems.push({ ref: alias.ref, formatIndex, message: (err as Error).message });
           return;
         }
-        if (norm.display) this.targets.push(suggestionTarget(norm.display));
+        if (norm.display) this.targets.push({ ...suggestionTarget(norm.display), alias });
         norm.representations.forEach((representation, representationIndex) => {
           let compiled: CompiledFormat;
           try {
@@ -180,10 +184,16 @@ export class AliasMatcher {
     return out;
   }
 
-  match(command: string): AliasMatchResult {
+  /**
+   * @param options.canUse only aliases the asking user may run take part (matching, ranking, suggestions),
+   *   so an alias they cannot use never makes their command ambiguous.
+   */
+  match(command: string, options: MatchOptions = {}): AliasMatchResult {
+    const { canUse } = options;
     const prepared = prepareCommand(command);
     let hits: Array<{ entry: Entry; hit: FormatHit }> = [];
     for (const entry of this.candidates(prepared.text)) {
+      if (canUse && !canUse(entry.alias)) continue;
       const hit = matchFormat(entry.compiled, prepared, entry.names);
       if (hit) hits.push({ entry, hit });
     }
@@ -209,6 +219,7 @@ export class AliasMatcher {
 
     const multiHits: Array<{ entry: Entry; hit: FormatHit; all: FormatHit[] }> = [];
     for (const entry of this.multiple) {
+      if (canUse && !canUse(entry.alias)) continue;
       const all = matchFormatAll(entry.compiled, prepared, entry.names);
       if (all.length > 0) multiHits.push({ entry, hit: all[0]!, all });
     }
@@ -231,7 +242,11 @@ export class AliasMatcher {
     return {
       kind: 'no_match',
       message: `Command '${command}' matched no patterns`,
-      suggestions: suggest(this.targets, prepared.text, this.maxSuggestions),
+      suggestions: suggest(
+        canUse ? this.targets.filter((t) => canUse(t.alias)) : this.targets,
+        prepared.text,
+        this.maxSuggestions,
+      ),
     };
   }
 

@@ -208,6 +208,27 @@ describe('AliasMatcher: built-in vs user packs', () => {
   });
 });
 
+describe('AliasMatcher: canUse (per-user permissions)', () => {
+  const m = new AliasMatcher([
+    alias('a.ping', ['ping {{host}}']),
+    alias('b.ping', ['ping {{target}}']),
+    alias('ops.deploy', ['deploy {{app}} to {{env}}']),
+  ]);
+
+  it('aliases the user may not run neither match nor make a command ambiguous', () => {
+    expect(m.match('ping web1').kind).toBe('ambiguous');
+    const r = expectMatch(m.match('ping web1', { canUse: (a) => a.ref !== 'b.ping' }));
+    expect(r.alias.ref).toBe('a.ping');
+    expect(m.match('deploy web to prod', { canUse: (a) => a.pack !== 'ops' }).kind).toBe('no_match');
+  });
+
+  it('suggestions only name aliases the user may run', () => {
+    const r = m.match('deplyo web to prod', { canUse: (a) => a.pack !== 'ops' });
+    if (r.kind !== 'no_match') throw new Error('expected no_match');
+    expect(r.suggestions).toEqual([]);
+  });
+});
+
 describe('AliasMatcher: formats and aliases st2 skips', () => {
   it('skips disabled aliases', () => {
     const m = new AliasMatcher([alias('x.off', ['ping {{host}}'], { enabled: false })]);
