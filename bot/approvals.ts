@@ -253,6 +253,18 @@ export class Approvals {
     if (!m) return false;
     const [, id, index] = m;
     const resolution = this.o.resolve(action);
+    this.o.engine.recordAudit?.({
+      kind: 'chat.action',
+      actor: resolution.ok ? resolution.principal.user : resolution.key,
+      adapter: action.adapter,
+      workspace: action.workspace,
+      channel: action.channel,
+      user_id: action.user.userId,
+      identity: resolution.key,
+      button: action.buttonId,
+      inquiry_id: id,
+      outcome: resolution.ok ? 'answer' : 'refused',
+    });
     if (!resolution.ok) {
       await action.respondPrivately({
         text: `Sorry, your chat account (${resolution.key}) is not linked to a Squall user, so you cannot answer.`,

@@ -98,7 +98,8 @@ export class CommandDispatcher {
       this.d.logger.warn({ adapter: message.adapter }, 'message from an adapter the bot was not given');
       return;
     }
-    this.d.targets.saw(message.channel, message.adapter, message.channelName);
+    // Channels (not DMs or per-request console channels) are remembered for announcements that name them.
+    if (message.kind !== 'dm') this.d.targets.saw(message.channel, message.adapter, message.channelName);
     const who = resolveIdentity(this.d.config, this.d.engine.rbac, message.user);
     if (!this.d.limiter.take(who.key)) {
       this.#audit(message, who.key, who.ok ? who.principal.user : who.key, command, 'rate_limited');

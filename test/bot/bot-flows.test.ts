@@ -194,6 +194,39 @@ describe('bot: conversation hygiene', () => {
   });
 });
 
+describe('bot: built-in commands', () => {
+  it('execution <id> shows the result of a past execution', async () => {
+    h = await startBot();
+    await h.chat.say('!greet bob', { user: 'alice' });
+    const id = h.fx.engine.listExecutions({ action: 'botpack.greet' })[0]!.id;
+    await h.fx.engine.waitForExecution(id);
+    await h.chat.say(`!execution ${id}`, { user: 'vic' });
+    const shown = await h.chat.waitFor(() =>
+      h!.chat
+        .latest('C1')
+        .find((m) =>
+          m.code === 'Hello, bob!' &&
+          m.fields?.some((f) => f.value === id) &&
+          h!.chat.latest('C1').length === 2
+            ? m
+            : undefined,
+        ),
+    );
+    expect(shown.status).toBe('succeeded');
+    await h.chat.say('!execution nope', { user: 'vic' });
+    expect(h.chat.latest('C1').at(-1)!.text).toContain('No execution with id "nope"');
+  });
+
+  it('deny <id> answers a yes/no question with no', async () => {
+    h = await startBot();
+    await h.chat.say('!ask approval', { user: 'alice' });
+    await h.chat.waitFor(() => h!.chat.messages.find((m) => m.versions[0]!.title === 'Approval needed'));
+    const ask = h.fx.engine.listExecutions({ action: 'core.ask' })[0]!;
+    await h.chat.say(`!deny ${ask.id}`, { user: 'carol' });
+    expect(h.fx.engine.getInquiry(ask.id)!.response).toEqual({ continue: false });
+  });
+});
+
 describe('bot: alerts and post_result', () => {
   it('posts a rule alert through chatops.post_message to the named channel', async () => {
     h = await startBot();
