@@ -365,6 +365,40 @@ describe('AliasMatcher: did you mean', () => {
   });
 });
 
+describe('AliasMatcher: st2 contrib/packs aliases', () => {
+  // st2 contrib/packs/aliases/pack_show.yaml and pack_install.yaml (formats only).
+  const packShow = alias('packs.pack_show', [
+    {
+      display: 'pack show [available] {{ pack }}',
+      representation: [
+        'pack show {{ pack }}',
+        'pack show available {{ pack }}({{ location="available" }}){0}',
+      ],
+    },
+  ]);
+  const packInstall = alias('packs.pack_install', [
+    { display: 'pack install <pack>[,<pack>]' },
+    { display: 'pack install <pack>#<gitref>[,<pack#gitref>]', representation: ['pack install {{packs}}'] },
+  ]);
+  const m = new AliasMatcher([packShow, packInstall]);
+
+  it('the {0} trick sets a default without matching; the more literal representation wins', () => {
+    const r = expectMatch(m.match('pack show available st2'));
+    expect(r.representationIndex).toBe(1);
+    expect(r.params).toEqual({ pack: 'st2', location: 'available' });
+    const plain = expectMatch(m.match('pack show st2'));
+    expect(plain.representationIndex).toBe(0);
+    expect(plain.params).toEqual({ pack: 'st2' });
+  });
+
+  it('a display-only format gives help but the representation matches', () => {
+    const r = expectMatch(m.match('pack install st2,aws#v1.0.0'));
+    expect(r.alias.ref).toBe('packs.pack_install');
+    expect(r.formatIndex).toBe(1);
+    expect(r.params).toEqual({ packs: 'st2,aws#v1.0.0' });
+  });
+});
+
 describe('AliasMatcher: st2 example aliases (compat/st2)', () => {
   const root = '/work/shared/compat/st2';
   const examples = [
