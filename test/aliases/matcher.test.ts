@@ -365,6 +365,79 @@ describe('AliasMatcher: did you mean', () => {
   });
 });
 
+describe('AliasMatcher: st2docs chatops/aliases.rst examples', () => {
+  it('with default', () => {
+    const m = new AliasMatcher([alias('ex.run', ['run {{cmd}} {{hosts=localhost}}'])]);
+    expect(expectMatch(m.match('run date')).params).toEqual({ cmd: 'date', hosts: 'localhost' });
+    expect(expectMatch(m.match('run date 10.0.10.1')).params).toEqual({ cmd: 'date', hosts: '10.0.10.1' });
+  });
+
+  it('JSON default', () => {
+    const m = new AliasMatcher([alias('ex.run', ["run {{thing={'key': 'value'}}}"])]);
+    expect(expectMatch(m.match('run')).params).toEqual({ thing: "{'key': 'value'}" });
+  });
+
+  it('key-value parameters', () => {
+    const m = new AliasMatcher([alias('ex.remote', ['run {{cmd}} on {{hosts}}'])]);
+    expect(expectMatch(m.match('run date on localhost timeout=120')).params).toEqual({
+      cmd: 'date',
+      hosts: 'localhost',
+      timeout: '120',
+    });
+  });
+
+  it('multiple formats in a single alias', () => {
+    const m = new AliasMatcher([
+      alias('st2.st2_sensors_list', ['list sensors', 'list sensors from {{ pack }}', 'sensors list']),
+    ]);
+    const cases: Array<[string, number, Record<string, string>]> = [
+      ['sensors list', 2, {}],
+      ['list sensors', 0, {}],
+      ['sensors list pack=examples', 2, { pack: 'examples' }],
+      ['list sensors from examples', 1, { pack: 'examples' }],
+      ['list sensors from examples limit=2', 1, { pack: 'examples', limit: '2' }],
+    ];
+    for (const [command, formatIndex, params] of cases) {
+      const r = expectMatch(m.match(command));
+      expect([command, r.formatIndex, r.params]).toEqual([command, formatIndex, params]);
+    }
+  });
+
+  it('format order does not matter: the specific format wins either way', () => {
+    for (const formats of [
+      ['deploy {{ pack }} to {{ host }}', 'deploy {{ pack }}'],
+      ['deploy {{ pack }}', 'deploy {{ pack }} to {{ host }}'],
+    ]) {
+      const m = new AliasMatcher([alias('ex.deploy', formats)]);
+      expect(expectMatch(m.match('deploy st2 to web1')).params).toEqual({ pack: 'st2', host: 'web1' });
+      expect(expectMatch(m.match('deploy st2')).params).toEqual({ pack: 'st2' });
+    }
+  });
+
+  it('display-representation objects mixed with strings', () => {
+    const m = new AliasMatcher([
+      alias('ex.remote', [
+        {
+          display: 'run {{cmd}} on {{hosts}}',
+          representation: [
+            '(run|execute) {{cmd}}( on {{hosts=localhost}})?[!.]?',
+            'run remote command {{cmd}} on {{hosts}}',
+          ],
+        },
+        'ssh to hosts {{hosts}} and run command {{cmd}}',
+        'OMG st2 just run this command {{cmd}} on ma boxes {{hosts}} already',
+      ]),
+    ]);
+    const remote = expectMatch(m.match('run remote command ls on web1'));
+    expect([remote.representationIndex, remote.params]).toEqual([1, { cmd: 'ls', hosts: 'web1' }]);
+    expect(expectMatch(m.match('execute uptime!')).params).toEqual({ cmd: 'uptime', hosts: 'localhost' });
+    const ssh = expectMatch(m.match('ssh to hosts web1,web2 and run command df -h'));
+    expect([ssh.formatIndex, ssh.params]).toEqual([1, { hosts: 'web1,web2', cmd: 'df -h' }]);
+    const omg = expectMatch(m.match('OMG st2 just run this command reboot on ma boxes db1 already'));
+    expect([omg.formatIndex, omg.params]).toEqual([2, { cmd: 'reboot', hosts: 'db1' }]);
+  });
+});
+
 describe('AliasMatcher: st2 contrib/packs aliases', () => {
   // st2 contrib/packs/aliases/pack_show.yaml and pack_install.yaml (formats only).
   const packShow = alias('packs.pack_show', [
