@@ -92,6 +92,16 @@ describe('Slack adapter: start', () => {
     expect(a.botUserId).toBe('UBOT');
   });
 
+  it('reconnects when Slack asks (disconnect message) and keeps handling commands', async () => {
+    const a = await started();
+    fake.requestReconnect();
+    await fake.waitFor((f) => f.connections >= 2 && f.socketConnected);
+    await fake.waitFor(() => a.connected());
+    expect(fake.callsOf('apps.connections.open').length).toBeGreaterThanOrEqual(2);
+    await fake.sendEnvelope('events_api', eventCallback(messageEvent({ text: '!after', user: ALICE })));
+    await fake.waitFor(() => handler.messages.find((m) => m.text === '!after'));
+  });
+
   it('fails fast with a clear error on a bad bot token', async () => {
     adapter = makeAdapter({ botToken: 'xoxb-wrong' });
     await expect(adapter.start(handler)).rejects.toThrow(/auth\.test failed.*invalid_auth.*SLACK_BOT_TOKEN/);

@@ -223,8 +223,11 @@ export class FakeSlack {
           new Error(`FakeSlack.waitFor: condition not met within ${timeoutMs} ms; calls: ${this.#summary()}`),
         );
       }, timeoutMs);
+      // Predicates may look beyond the fake (adapter state, engine records): poll as well.
+      const poll = setInterval(check, 25);
       const cleanup = () => {
         clearTimeout(timer);
+        clearInterval(poll);
         this.#waiters.delete(check);
       };
       this.#waiters.add(check);
@@ -304,6 +307,18 @@ export class FakeSlack {
 
   get socketConnected(): boolean {
     return [...this.#sockets].some((ws) => ws.readyState === ws.OPEN);
+  }
+
+  /** Asks every connected client to reconnect (`{"type":"disconnect"}`, as Slack does on refresh). */
+  requestReconnect(reason = 'refresh_requested'): void {
+    for (const ws of this.#sockets)
+      if (ws.readyState === ws.OPEN)
+        ws.send(JSON.stringify({ type: 'disconnect', reason, debug_info: { host: 'fake' } }));
+  }
+
+  /** Drops every Socket Mode connection without a goodbye (network loss). */
+  dropSockets(): void {
+    for (const ws of this.#sockets) ws.terminate();
   }
 
   /** Sends an envelope over the newest socket and resolves with the app's ack (`{envelope_id, payload}`). */
