@@ -493,3 +493,47 @@ describe('AliasMatcher: st2 example aliases (compat/st2)', () => {
     expect(r.params).toEqual({ greeting: 'Hello there' });
   });
 });
+
+describe('AliasMatcher: the index never hides a match', () => {
+  function rng(seed: number) {
+    let s = seed >>> 0;
+    return () => {
+      s = (s * 1664525 + 1013904223) >>> 0;
+      return s / 2 ** 32;
+    };
+  }
+  const rand = rng(7);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
+  const WORDS = ['deploy', 'dep', 'deploy.', 'run', 'pack', 'install', 'to', 'on', 'x', 'é', 'déploy'];
+  const PIECES = [...WORDS, '{{a}}', '{{b=1}}', '(run|pack)', '{{c}}', 'in(stall)?', '\\w+', '.'];
+  const formats = new Set<string>();
+  while (formats.size < 150) {
+    const n = Math.floor(rand() * 4);
+    const lead = rand() < 0.9 ? pick(WORDS) : pick(['(run|pack)', 'in(stall)?', '{{a}} on']);
+    formats.add([lead, ...Array.from({ length: n }, () => pick(PIECES))].join(' '));
+  }
+  const list = [...formats];
+  const indexed = new AliasMatcher(list.map((f, k) => alias(`p${k}.a`, [f])));
+  // `(?:)` in front changes nothing in the regex but hides the leading literal: every format is tried.
+  const unindexed = new AliasMatcher(list.map((f, k) => alias(`p${k}.a`, [`(?:)${f}`])));
+
+  it('gives the same answer as trying every format, on 3,000 random commands', () => {
+    const kinds = new Set<string>();
+    for (let n = 0; n < 3000; n++) {
+      const len = 1 + Math.floor(rand() * 5);
+      const words = Array.from({ length: len }, () => pick([...WORDS, 'web', 'prod', '"a b"', 'k=v', 'zzz']));
+      const command = `${rand() < 0.2 ? '  ' : ''}${words.join(' ')}`;
+      const a = indexed.match(command);
+      const b = unindexed.match(command);
+      kinds.add(a.kind);
+      const view = (r: AliasMatchResult) =>
+        r.kind === 'match'
+          ? [r.kind, r.alias.ref, r.params]
+          : r.kind === 'ambiguous'
+            ? [r.kind, r.candidates.map((c) => c.alias.ref)]
+            : [r.kind];
+      expect([command, view(a)]).toEqual([command, view(b)]);
+    }
+    expect([...kinds].sort()).toEqual(['ambiguous', 'match', 'no_match']);
+  });
+});
