@@ -268,6 +268,32 @@ describe('secrets', () => {
   });
 });
 
+describe('untrusted parameters', () => {
+  it('reach a shell runner cmd shell-quoted and are never rendered', async () => {
+    const shell = new GateRunner('local-shell-cmd', { parameters: { cmd: { type: 'string' } } });
+    h.runners.set('local-shell-cmd', shell);
+    addAction('t.say', 'local-shell-cmd', {
+      cmd: { default: 'echo {{ text }}' },
+      text: { type: 'string', required: true },
+    });
+    const svc = service();
+    const evil = "$(touch /tmp/pwned) {{ 7 * 7 }}'";
+    const rec = await svc.request({
+      action: 't.say',
+      parameters: { text: evil },
+      untrustedParameters: ['text'],
+      context: { user: 'chat-user' },
+    });
+    await shell.waitStarted(1);
+    expect(shell.started[0]!.parameters).toEqual({
+      cmd: `echo '$(touch /tmp/pwned) {{ 7 * 7 }}'\\'''`,
+      text: evil,
+    });
+    shell.release(rec.id);
+    await svc.waitFor(rec.id);
+  });
+});
+
 describe('datastore secrets in templates', () => {
   it('treats a parameter rendered from a decrypted datastore value as secret, and redacts the value from output', async () => {
     const runner = new ScriptedRunner();
