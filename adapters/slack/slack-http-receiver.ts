@@ -16,6 +16,7 @@ const ACK_DEADLINE_MS = 2500;
 
 export class SlackHttpReceiver implements Receiver {
   #app?: App;
+  #stopped = false;
 
   constructor(private readonly logger: Logger) {}
 
@@ -25,10 +26,13 @@ export class SlackHttpReceiver implements Receiver {
 
   /** Fastify owns the port: nothing to start. */
   start(): Promise<void> {
+    this.#stopped = false;
     return Promise.resolve();
   }
 
+  /** After stop, requests are refused (503) so Slack retries them against a running instance. */
   stop(): Promise<void> {
+    this.#stopped = true;
     return Promise.resolve();
   }
 
@@ -38,7 +42,7 @@ export class SlackHttpReceiver implements Receiver {
     options: { retryNum?: number; retryReason?: string } = {},
   ): Promise<SlackHttpResponse> {
     const app = this.#app;
-    if (!app) return Promise.resolve({ status: 503, body: '' });
+    if (!app || this.#stopped) return Promise.resolve({ status: 503, body: '' });
     return new Promise<SlackHttpResponse>((resolve) => {
       let answered = false;
       const answer = (response: SlackHttpResponse) => {
