@@ -28,14 +28,18 @@ let adapter: SlackAdapter;
 let server: FastifyInstance;
 let messages: IncomingMessage[];
 let actions: IncomingAction[];
+/** The scripted bot waits for this before answering (to show the ack does not wait for the work). */
+let gate: Promise<void>;
 
 beforeEach(async () => {
   fake = await FakeSlack.start();
   messages = [];
   actions = [];
+  gate = Promise.resolve();
   const handler: ChatEventHandler = {
     async onMessage(message, reply) {
       messages.push(message);
+      await gate;
       await reply.post({ text: `ran: ${message.text}` });
     },
     async onAction(action) {
@@ -103,6 +107,19 @@ describe('Slack HTTP mode', () => {
     expect(post.params.text).toBe('ran: run demo');
     expect(messages).toHaveLength(1);
     expect(messages[0]).toMatchObject({ kind: 'slash', user: { userId: 'U0ALICE', workspace: 'T0001' } });
+  });
+
+  it('the HTTP response (the ack) does not wait for the work', async () => {
+    let release!: () => void;
+    gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const res = await send(slash('slow work')).response;
+    expect(res.statusCode).toBe(200);
+    expect(messages.map((m) => m.text)).toEqual(['slow work']);
+    expect(fake.callsOf('chat.postMessage')).toHaveLength(0);
+    release();
+    await fake.waitForCall('chat.postMessage', (p) => p.text === 'ran: slow work');
   });
 
   it('answers url_verification with the challenge (signed)', async () => {
