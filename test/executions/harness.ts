@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditLog } from '../../engine/audit/audit-log.ts';
 import type { EngineConfig } from '../../engine/config/engine-config.ts';
+import { loadConfig } from '../../engine/config/load-config.ts';
 import { SecretBox } from '../../engine/crypto/secret-box.ts';
 import { EventBus } from '../../engine/events/event-bus.ts';
 import type { ExecutionService as ExecutionServiceType } from '../../engine/executions/execution-service.ts';
@@ -18,19 +19,17 @@ import type {
 import type { Runner, RunnerContext, RunnerResult } from '../../engine/runners/runner.ts';
 import { SqliteStore } from '../../engine/store/sqlite-store.ts';
 
+/** The default configuration (engine/config) with this test's data dir, cap and audit path. */
 export function testConfig(dataDir: string, maxParallel = 16): EngineConfig {
+  const base = loadConfig({ env: {}, cwd: dataDir }).engine;
   return {
+    ...base,
     dataDir,
-    packs: { builtinDir: join(dataDir, 'builtin'), paths: [], configDir: join(dataDir, 'configs') },
-    executions: { outputCapBytes: 1024 * 1024, maxParallel, drainSeconds: 30 },
+    packs: { ...base.packs, paths: [], configDir: join(dataDir, 'configs') },
+    executions: { ...base.executions, outputCapBytes: 1024 * 1024, maxParallel, drainSeconds: 30 },
     audit: { path: join(dataDir, 'audit.log'), maxBytes: 0, keep: 3 },
     retention: { executionsDays: 30, triggerInstancesDays: 7, outputDays: 7 },
-    crypto: { keyPath: join(dataDir, 'squall.key') },
-    datastore: { url: '' },
-    runners: { http: { allowHosts: [] } },
-    rbac: { users: {}, roles: {} },
-    webhooks: {},
-    http: { host: '127.0.0.1', port: 0, bodyLimitBytes: 1_000_000, publicUrl: 'http://127.0.0.1' },
+    crypto: { ...base.crypto, keyPath: join(dataDir, 'squall.key') },
   };
 }
 
