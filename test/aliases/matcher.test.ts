@@ -517,9 +517,10 @@ describe('AliasMatcher: the index never hides a match', () => {
   // `(?:)` in front changes nothing in the regex but hides the leading literal: every format is tried.
   const unindexed = new AliasMatcher(list.map((f, k) => alias(`p${k}.a`, [`(?:)${f}`])));
 
-  it('gives the same answer as trying every format, on 3,000 random commands', () => {
+  it('gives the same answer as trying every format, on 1,500 random commands', () => {
     const kinds = new Set<string>();
-    for (let n = 0; n < 3000; n++) {
+    const mismatches: unknown[] = [];
+    for (let n = 0; n < 1500; n++) {
       const len = 1 + Math.floor(rand() * 5);
       const words = Array.from({ length: len }, () => pick([...WORDS, 'web', 'prod', '"a b"', 'k=v', 'zzz']));
       const command = `${rand() < 0.2 ? '  ' : ''}${words.join(' ')}`;
@@ -532,8 +533,9 @@ describe('AliasMatcher: the index never hides a match', () => {
           : r.kind === 'ambiguous'
             ? [r.kind, r.candidates.map((c) => c.alias.ref)]
             : [r.kind];
-      expect([command, view(a)]).toEqual([command, view(b)]);
+      if (JSON.stringify(view(a)) !== JSON.stringify(view(b))) mismatches.push([command, view(a), view(b)]);
     }
+    expect(mismatches).toEqual([]);
     expect([...kinds].sort()).toEqual(['ambiguous', 'match', 'no_match']);
   });
 });
