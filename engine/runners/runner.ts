@@ -16,6 +16,10 @@ export interface RunnerServices {
   /** Finish an execution that a runner left running/pending (async runners: workflows, inquiries). */
   completeExecution(id: string, status: ExecutionStatus, result?: unknown): Promise<void>;
   getExecution(id: string): ExecutionRecord | undefined;
+  /** Optional: control another execution (workflows cascade cancel to children, pause/resume to sub-workflows). */
+  cancelExecution?(id: string): Promise<unknown>;
+  pauseExecution?(id: string): Promise<unknown>;
+  resumeExecution?(id: string): Promise<unknown>;
   /** Pack config (config_context) for a pack, already validated and resolved. */
   packConfig(pack: string): Record<string, unknown>;
   /** Datastore read for actions (scoped to the execution's user). Undefined until the datastore exists. */

@@ -72,6 +72,8 @@ const TERMINAL_CHILD: ReadonlySet<string> = new Set([
   'canceled',
   'abandoned',
 ]);
+/** Non-terminal child statuses that change the task: an inquiry waits, a sub-workflow pauses or resumes. */
+const CHILD_UPDATES: ReadonlySet<string> = new Set(['pending', 'paused', 'running']);
 
 function nowIso(): string {
   return new Date().toISOString();
@@ -368,6 +370,7 @@ export class OrquestaRunner implements Runner {
   }
 
   async #control(executionId: string, status: 'pausing' | 'resuming' | 'canceling'): Promise<void> {
+    const children: string[] = [];
     await this.#lock(executionId, async () => {
       if (!this.#load(executionId))
         throw new Error(`workflow execution "${executionId}" has no stored state`);
@@ -381,9 +384,41 @@ export class OrquestaRunner implements Runner {
           }
           state.children = state.children.filter((c) => c.execution_id || !c.not_before);
         }
+        children.splice(
+          0,
+          children.length,
+          ...state.children.flatMap((c) => (c.execution_id ? [c.execution_id] : [])),
+        );
         return true;
       });
     });
+    this.#cascade(status, children);
+  }
+
+  /** st2 cascades: cancel reaches every running child, pause/resume the child workflows. Outside the lock. */
+  #cascade(status: 'pausing' | 'resuming' | 'canceling', childIds: string[]): void {
+    const services = this.#svc();
+    for (const id of childIds) {
+      const child = services.getExecution(id);
+      if (!child || TERMINAL_CHILD.has(child.status)) continue;
+      let call: Promise<unknown> | undefined;
+      if (status === 'canceling') call = services.cancelExecution?.(id);
+      else if (child.runner === this.name && status === 'pausing' && child.status === 'running') {
+        call = services.pauseExecution?.(id);
+      } else if (
+        child.runner === this.name &&
+        status === 'resuming' &&
+        ['paused', 'pausing'].includes(child.status)
+      ) {
+        call = services.resumeExecution?.(id);
+      }
+      call?.catch((error) =>
+        this.#logger?.warn(
+          { execution_id: id, err: error },
+          `workflow could not ${status.replace(/ing$/, '')} a child`,
+        ),
+      );
+    }
   }
 
   /** Crash recovery: re-requests children (idempotent), applies completions missed while down, advances. */
@@ -426,7 +461,7 @@ export class OrquestaRunner implements Runner {
     const parentId = child.context?.parent?.execution_id;
     if (!parentId) return;
     if (TERMINAL_CHILD.has(child.status)) return this.onChildCompleted(child);
-    if (child.status !== 'pending') return;
+    if (!CHILD_UPDATES.has(child.status)) return;
     await this.#onChild(parentId, child);
   }
 
@@ -436,8 +471,7 @@ export class OrquestaRunner implements Runner {
       await this.#step(parentId, this.#svc().getExecution(parentId), (state, conductor) => {
         const ref = this.#findChild(parentId, state, child);
         if (!ref) return false;
-        this.#applyChild(state, conductor, ref, child);
-        return true;
+        return this.#applyChild(state, conductor, ref, child);
       });
     });
   }
@@ -450,20 +484,28 @@ export class OrquestaRunner implements Runner {
     );
   }
 
+  /** Applies a child's status to its task; false when it changed nothing. */
   #applyChild(
     state: WorkflowRunState,
     conductor: Conductor,
     ref: WorkflowChild,
     child: ExecutionRecord,
-  ): void {
+  ): boolean {
     if (child.id) ref.execution_id ??= child.id;
     const itemEvent = ref.item_id !== undefined ? { itemId: ref.item_id } : {};
-    if (child.status === 'pending') {
-      const entry = conductor.getTaskState(ref.task_id, ref.route);
-      if (entry?.status !== 'pending') {
-        conductor.updateTaskState(ref.task_id, ref.route, { status: 'pending', ...itemEvent });
+    if (!TERMINAL_CHILD.has(child.status)) {
+      // pending (inquiry) or paused (sub-workflow) pause the task; running again resumes it.
+      const current = conductor.getTaskState(ref.task_id, ref.route)?.status;
+      const resumes = child.status === 'running' && (current === 'paused' || current === 'pending');
+      if ((child.status === 'pending' || child.status === 'paused') && current !== child.status) {
+        conductor.updateTaskState(ref.task_id, ref.route, { status: child.status, ...itemEvent });
+        return true;
       }
-      return;
+      if (resumes) {
+        conductor.updateTaskState(ref.task_id, ref.route, { status: 'running', ...itemEvent });
+        return true;
+      }
+      return false;
     }
     // An inquiry answered while the workflow waits paused for it: resume first (st2 does the same).
     const entry = conductor.getTaskState(ref.task_id, ref.route);
@@ -487,6 +529,7 @@ export class OrquestaRunner implements Runner {
       conductor.updateTaskState(ref.task_id, ref.route, { status: child.status, result });
     }
     state.children = state.children.filter((c) => c !== ref);
+    return true;
   }
 
   // ---------------------------------------------------------------- advancing
@@ -691,7 +734,7 @@ export function attachWorkflowRunner(
     }
   });
   const offUpdated = executions.services.events.on('execution__update', (record) => {
-    if (record.status === 'pending' && record.context?.parent?.execution_id) {
+    if (CHILD_UPDATES.has(record.status) && record.context?.parent?.execution_id) {
       runner.onChildUpdated(record).catch((e) => onError(e, record));
     }
   });

@@ -408,4 +408,38 @@ tasks:
     });
     expect((store.loadWorkflowState('wf1') as WorkflowRunState).conductor.state.status).toBe('failed');
   });
+
+  it('cascades cancel to running children and pause/resume to child workflows', async () => {
+    const { fake, runner, ctx } = setup('tasks:\n  a:\n    action: demo.sub\n  b:\n    action: core.noop\n');
+    const calls: string[] = [];
+    fake.services.cancelExecution = async (id) => void calls.push(`cancel:${id}`);
+    fake.services.pauseExecution = async (id) => void calls.push(`pause:${id}`);
+    fake.services.resumeExecution = async (id) => void calls.push(`resume:${id}`);
+    await runner.run(ctx);
+    await settled();
+    (fake.records.get('child1') as ExecutionRecord).runner = 'orquesta';
+    await runner.pause('wf1');
+    await runner.resume('wf1');
+    await runner.cancel('wf1');
+    expect(calls).toEqual(['pause:child1', 'cancel:child1', 'cancel:child2']);
+  });
+
+  it('a paused child workflow pauses its task and the workflow; running again resumes them', async () => {
+    const { fake, runner, ctx } = setup(
+      'tasks:\n  a:\n    action: demo.sub\n    next: [{do: b}]\n  b:\n    action: core.noop\n',
+    );
+    await runner.run(ctx);
+    await settled();
+    const sub = fake.records.get('child1') as ExecutionRecord;
+    sub.status = 'paused';
+    await runner.onChildUpdated(sub);
+    expect(fake.completions.at(-1)).toMatchObject({ id: 'wf1', status: 'paused' });
+    (fake.records.get('wf1') as ExecutionRecord).status = 'paused';
+    sub.status = 'running';
+    await runner.onChildUpdated(sub);
+    expect(fake.completions.at(-1)).toMatchObject({ id: 'wf1', status: 'running' });
+    await runner.onChildCompleted(fake.finish('child1', 'succeeded', null));
+    await settled();
+    expect(fake.requests.map((r) => r.action)).toEqual(['demo.sub', 'core.noop']);
+  });
 });
