@@ -341,8 +341,8 @@ export class FakeSlack {
     const acked = new Promise<SocketAck>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pendingAcks.delete(envelope.envelope_id);
-        reject(new Error(`FakeSlack: no ack for ${type} envelope within ${options.timeoutMs ?? 5000} ms`));
-      }, options.timeoutMs ?? 5000);
+        reject(new Error(`FakeSlack: no ack for ${type} envelope within ${options.timeoutMs ?? 10_000} ms`));
+      }, options.timeoutMs ?? 10_000);
       this.#pendingAcks.set(envelope.envelope_id, (ack) => {
         clearTimeout(timer);
         resolve(ack);
