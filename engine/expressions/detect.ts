@@ -1,4 +1,5 @@
-const JINJA = /\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}/;
+// `{# comment #}` makes a template too: rendering removes it.
+const JINJA = /\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}|\{#[\s\S]*?#\}/;
 const YAQL = /<%[\s\S]*?%>/;
 
 export function hasJinja(text: string): boolean {

@@ -33,3 +33,4 @@ export { isKeywordArgs, makeKwargs } from './kwargs.ts';
 export { compilePythonRegex, translatePythonRegex } from './python-regex.ts';
 export { pyRepr, pyStr, truthy } from './python-values.ts';
 export { shellQuote, shellQuoteLeaves } from './shell-quote.ts';
+export { quoteTaintedExpressions, renderShellCommand } from './shell-template.ts';

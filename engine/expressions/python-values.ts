@@ -9,8 +9,14 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return proto === Object.prototype || proto === null;
 }
 
+/** String objects (nunjucks' SafeString, from macros and `|safe`) behave as the string they hold. */
+function unbox(value: unknown): unknown {
+  return value instanceof String ? value.toString() : value;
+}
+
 /** Python truthiness: None, False, 0, '', [], {} are false. */
 export function truthy(value: unknown): boolean {
+  value = unbox(value);
   if (value === null || value === undefined || value === false) return false;
   if (typeof value === 'number') return value !== 0 && !Number.isNaN(value);
   if (typeof value === 'string') return value.length > 0;
@@ -53,6 +59,7 @@ function reprNumber(n: number): string {
 
 /** Python repr(): how a value looks inside a rendered list or dict. */
 export function pyRepr(value: unknown, seen: Set<unknown> = new Set()): string {
+  value = unbox(value);
   if (value === null || value === undefined) return 'None';
   if (value === true) return 'True';
   if (value === false) return 'False';
@@ -81,6 +88,7 @@ export function pyRepr(value: unknown, seen: Set<unknown> = new Set()): string {
 
 /** Python str(): strings as they are, everything else as repr(). `undefined` (Jinja Undefined) is ''. */
 export function pyStr(value: unknown): string {
+  value = unbox(value);
   if (value === undefined) return '';
   if (typeof value === 'string') return value;
   if (value instanceof Date) return value.toISOString();
@@ -89,6 +97,8 @@ export function pyStr(value: unknown): string {
 
 /** Python `==`: deep for lists and dicts, no type coercion (`'1' != 1`), but `1 == 1.0` and `True == 1`. */
 export function pyEquals(a: unknown, b: unknown): boolean {
+  a = unbox(a);
+  b = unbox(b);
   if (a === b) return true;
   if (a === undefined) a = null;
   if (b === undefined) b = null;
@@ -108,6 +118,8 @@ export function pyEquals(a: unknown, b: unknown): boolean {
 
 /** Python `in`: list membership (deep equality), substring, dict key. */
 export function pyIn(item: unknown, container: unknown): boolean {
+  item = unbox(item);
+  container = unbox(container);
   if (typeof container === 'string') return typeof item === 'string' && container.includes(item);
   if (Array.isArray(container)) return container.some((v) => pyEquals(v, item));
   if (container instanceof Map || container instanceof Set) return container.has(item);

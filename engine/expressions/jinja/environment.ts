@@ -95,11 +95,17 @@ for (const [name, test] of Object.entries(tests)) testEnv.addTest(name, test);
  * (`{{ "    " }}`), which neither option touches, and the `+` is dropped.
  */
 function preprocess(source: string): string {
+  if (source.includes('{#')) source = trimComments(source);
   if (!source.includes('{%+') && !source.includes('+%}')) return source;
   return source
     .replace(/(^|\n)([ \t]+)\{%\+/g, (_m, nl: string, ws: string) => `${nl}{{ ${JSON.stringify(ws)} }}{%`)
     .replace(/\{%\+/g, '{%')
     .replace(/\+%\}(\r?\n)?/g, (_m, nl: string | undefined) => (nl ? `%}{{ ${JSON.stringify(nl)} }}` : '%}'));
+}
+
+/** Jinja applies lstrip_blocks and trim_blocks to `{# comments #}` as well; nunjucks does not. */
+function trimComments(source: string): string {
+  return source.replace(/(^|\n)[ \t]*(\{#[\s\S]*?#\})/g, '$1$2').replace(/(\{#[\s\S]*?[^-]#\})\r?\n/g, '$1');
 }
 
 type RootFn = (env: unknown, context: unknown, frame: unknown, runtime: unknown, cb: unknown) => void;

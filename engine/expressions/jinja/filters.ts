@@ -197,6 +197,17 @@ export const jinjaFilters: Record<string, Filter> = {
     while (b > a && chars.includes(s[b - 1])) b--;
     return s.slice(a, b);
   },
+  // Jinja's round: Python round() (halves to even) for 'common', or ceil/floor.
+  round(value, precision = 0, method = 'common') {
+    const f = 10 ** Number(precision);
+    const x = Number(value) * f;
+    if (method === 'ceil') return Math.ceil(x) / f;
+    if (method === 'floor') return Math.floor(x) / f;
+    const floor = Math.floor(x);
+    const diff = x - floor;
+    const rounded = diff > 0.5 ? floor + 1 : diff < 0.5 ? floor : floor % 2 === 0 ? floor : floor + 1;
+    return rounded / f;
+  },
   // Jinja: strings within `length + leeway` (5) are kept; otherwise cut at a word boundary and add `end`.
   truncate(value, length = 255, killwords = false, end = '...', leeway?: unknown) {
     const s = pyStr(value);

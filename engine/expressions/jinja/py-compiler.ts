@@ -269,11 +269,20 @@ export class PyCompiler extends Base {
     } else {
       node.arr = runtimeCall('pyIterable', arr, `, ${vars}`);
     }
-    (Base.prototype as unknown as Record<string, (n: NjNode, f: unknown) => void>).compileFor.call(
-      this,
-      node,
-      frame,
-    );
+    // Jinja scoping: a `{% set %}` inside a loop body is local to the loop, so the loop's frame isolates
+    // writes (nunjucks would update the outer variable).
+    const emitLine = this._emitLine;
+    this._emitLine = (code: string) =>
+      emitLine.call(this, code === 'frame = frame.push();' ? 'frame = frame.push(true);' : code);
+    try {
+      (Base.prototype as unknown as Record<string, (n: NjNode, f: unknown) => void>).compileFor.call(
+        this,
+        node,
+        frame,
+      );
+    } finally {
+      this._emitLine = emitLine;
+    }
   }
 
   /** Like nunjucks', but the callee name is JSON-escaped (nunjucks only escapes `"`, not `\\`). */

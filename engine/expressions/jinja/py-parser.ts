@@ -25,6 +25,9 @@ interface NjParser {
   parseSignature(): NjNode;
   parseAggregate(): NjNode & { children: NjNode[] };
   parseAsRoot(): NjNode;
+  parseCompare(): NjNode;
+  parsePrimary(): NjNode;
+  skipSymbol(name: string): boolean;
   extensions: unknown[];
 }
 
@@ -52,7 +55,47 @@ function sliceNode(tok: Token, target: NjNode, parts: Array<NjNode | null>): NjN
   return node;
 }
 
+const TEST_ARG_TOKENS = new Set([
+  'symbol',
+  'string',
+  'int',
+  'float',
+  'boolean',
+  'none',
+  'left-bracket',
+  'left-curly',
+]);
+const NOT_AN_ARG = new Set(['else', 'or', 'and', 'if', 'in', 'not', 'is']);
+
 class PyParser extends (parserModule.Parser as unknown as new (tokens: unknown) => NjParser) {
+  /**
+   * `x is test`, `x is test(arg)` and Jinja's `x is test arg` (`5 is divisibleby 3`, `x is sameas true`),
+   * which nunjucks does not parse.
+   */
+  parseIs(): NjNode {
+    let node = this.parseCompare();
+    if (!this.skipSymbol('is')) return node;
+    const not = this.skipSymbol('not');
+    let test = this.parseCompare();
+    const next = this.peekToken();
+    if (
+      test.typename === 'Symbol' &&
+      next &&
+      TEST_ARG_TOKENS.has(next.type) &&
+      !(next.type === 'symbol' && NOT_AN_ARG.has(next.value))
+    ) {
+      const arg = this.parsePostfix(this.parsePrimary());
+      test = new njNodes.FunCall(
+        test.lineno,
+        test.colno,
+        test,
+        new njNodes.NodeList(arg.lineno, arg.colno, [arg]),
+      );
+    }
+    node = new njNodes.Is(node.lineno, node.colno, node, test);
+    return not ? new njNodes.Not(node.lineno, node.colno, node) : node;
+  }
+
   parsePostfix(node: NjNode): NjNode {
     let tok = this.peekToken();
     while (tok) {

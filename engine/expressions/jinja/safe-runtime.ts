@@ -42,6 +42,7 @@ function index(length: number, key: unknown): number | undefined {
 
 export function memberLookup(obj: unknown, key: unknown): unknown {
   if (obj === null || obj === undefined) return undefined;
+  if (obj instanceof String) obj = obj.toString(); // SafeString from a macro
   if (typeof key === 'string' && BLOCKED.has(key)) return undefined;
   if (typeof obj === 'string') {
     const i = index(obj.length, key);
@@ -58,7 +59,7 @@ export function memberLookup(obj: unknown, key: unknown): unknown {
       return bindMethod(LIST_METHODS[key], obj);
     return undefined;
   }
-  if (typeof obj !== 'object') return undefined; // numbers, booleans, functions: no members
+  if (typeof obj !== 'object' || obj === null) return undefined; // numbers, booleans, functions: no members
   const k = typeof key === 'number' ? String(key) : key;
   if (typeof k !== 'string') return undefined;
   if (Object.hasOwn(obj, k)) {
