@@ -98,6 +98,34 @@ formats:
 `,
   );
   writeFileSync(
+    path.join(dir, 'actions', 'bigout.yaml'),
+    `---
+name: bigout
+runner_type: local-shell-cmd
+description: Prints more than a Slack message holds.
+enabled: true
+entry_point: ""
+parameters:
+  cmd:
+    type: string
+    immutable: true
+    default: "seq 1 8000"
+  sudo:
+    default: false
+    immutable: true
+`,
+  );
+  writeFileSync(
+    path.join(dir, 'aliases', 'bigout.yaml'),
+    `---
+name: bigout
+description: Long output.
+action_ref: slackpack.bigout
+formats:
+  - "big output"
+`,
+  );
+  writeFileSync(
     path.join(dir, 'rules', 'alert.yaml'),
     `---
 name: slack_alert
@@ -298,6 +326,24 @@ describe('Slack through the bot', () => {
       FakeSlack.textOf(fake.messages.get(`${prompt.channel}:${prompt.ts}`)).includes('answered: Approve'),
     );
     await find((_m, text) => text.includes('slackpack.deploy succeeded'));
+  });
+
+  it('long output: the result message shows the tail, the whole output is a file in its thread', async () => {
+    await fake.sendEnvelope('events_api', eventCallback(messageEvent({ text: '!big output', user: ALICE })));
+    const upload = await fake.waitFor(
+      (f) => [...f.uploads.values()].find((u) => u.shared && u.content),
+      20_000,
+    );
+    const whole = Array.from({ length: 8000 }, (_, i) => String(i + 1)).join('\n');
+    expect(upload.content?.trim()).toBe(whole);
+    const result = await find((_m, text) => text.includes('slackpack.bigout succeeded'));
+    expect(upload.shared?.thread_ts).toBe(result.ts);
+    const shown = FakeSlack.textOf(result);
+    expect(shown).toContain('8000');
+    expect(shown).toMatch(/not shown|attached|in the thread/);
+    for (const a of result.attachments ?? [])
+      for (const b of a.blocks as Array<{ text?: { text: string } }>)
+        expect(b.text?.text.length ?? 0).toBeLessThanOrEqual(3000);
   });
 
   it('chatops.post_message from a rule lands in the named channel', async () => {
