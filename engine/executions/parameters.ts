@@ -1,7 +1,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { EngineRequestError } from '../engine.ts';
 import { hasJinja } from '../expressions/detect.ts';
-import { renderValue, shellQuoteLeaves } from '../expressions/index.ts';
+import { renderShellCommand, renderValue } from '../expressions/index.ts';
 import type { ActionDefinition, ParameterSchema, ParameterSpec } from '../model/index.ts';
 
 /**
@@ -250,6 +250,21 @@ function referencedNames(template: string): Set<string> {
   return names;
 }
 
+function renderShellCmd(
+  template: string,
+  data: Record<string, unknown>,
+  tainted: ReadonlySet<string>,
+): unknown {
+  try {
+    return renderShellCommand(template, data, tainted);
+  } catch (error) {
+    throw new ParameterError(
+      `parameter "cmd": template ${JSON.stringify(template)} failed: ${(error as Error).message}`,
+      'cmd',
+    );
+  }
+}
+
 function renderLeaves(value: unknown, data: Record<string, unknown>, name: string): unknown {
   if (typeof value === 'string') {
     if (!hasJinja(value)) return value;
@@ -369,11 +384,14 @@ export async function resolveParameters(input: ResolveInput): Promise<ResolvedPa
       const refs = deps.get(name)!;
       for (const r of refs) if (deps.has(r)) visit(r, [...path, name]);
       const data: Record<string, unknown> = { ...baseData };
-      for (const [k, v] of values) {
-        data[k] = shellCmd && name === 'cmd' && tainted.has(k) ? shellQuoteLeaves(v) : v;
-      }
+      for (const [k, v] of values) data[k] = v;
+      const value = raw.get(name);
+      // A shell command line: values from outside are quoted for the shell context each one stands in.
+      const rendered =
+        shellCmd && name === 'cmd' && typeof value === 'string'
+          ? renderShellCmd(value, data, tainted)
+          : renderLeaves(value, data, name);
       for (const r of refs) if (tainted.has(r)) tainted.add(name);
-      const rendered = renderLeaves(raw.get(name), data, name);
       values.set(name, castValue(name, schema[name], rendered));
       state.set(name, 'done');
     };

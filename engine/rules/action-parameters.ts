@@ -4,7 +4,7 @@
  * never rendered itself. For shell-command runners the `cmd` parameter sees a payload whose string leaves are
  * shell-quoted, so `{{ trigger.body.x }}` can never inject shell syntax.
  */
-import { renderValue, shellQuoteLeaves } from '../expressions/index.ts';
+import { renderShellCommand, renderValue } from '../expressions/index.ts';
 import type { ActionDefinition } from '../model/action.ts';
 import type { RuleDefinition } from '../model/rule.ts';
 import type { TriggerInstance } from '../model/trigger.ts';
@@ -80,21 +80,21 @@ export class ParameterRenderError extends Error {
  * renderValue on every string leaf. `quoted` (shell mode) supplies the context whose trigger leaves are
  * shell-quoted; the simple-template shortcut quotes the looked-up value instead of the whole payload.
  */
-function renderLeaves(
-  value: unknown,
-  data: Record<string, unknown>,
-  quoted?: () => Record<string, unknown>,
-): unknown {
+const TRIGGER_TAINTED: ReadonlySet<string> = new Set(['trigger']);
+
+function renderLeaves(value: unknown, data: Record<string, unknown>, shellCmd = false): unknown {
   if (typeof value === 'string') {
     if (!HAS_JINJA.test(value)) return value;
-    const fast = renderFast(value, data, quoted ? { quoteRoot: 'trigger' } : {});
+    // A shell command line: trigger values are quoted for the shell context each one stands in.
+    if (shellCmd) return renderShellCommand(value, data, TRIGGER_TAINTED, { strictUndefined: true });
+    const fast = renderFast(value, data, {});
     if (fast !== FALLBACK) return fast;
-    return renderValue(value, quoted ? quoted() : data, { strictUndefined: true });
+    return renderValue(value, data, { strictUndefined: true });
   }
-  if (Array.isArray(value)) return value.map((v) => renderLeaves(v, data, quoted));
+  if (Array.isArray(value)) return value.map((v) => renderLeaves(v, data, shellCmd));
   if (isPlainObject(value)) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = renderLeaves(v, data, quoted);
+    for (const [k, v] of Object.entries(value)) out[k] = renderLeaves(v, data, shellCmd);
     return out;
   }
   return value;
@@ -131,15 +131,7 @@ export function renderRuleActionParameters(
       continue;
     }
     try {
-      let quoted: Record<string, unknown> | undefined;
-      const quotedContext =
-        shell && p.name === 'cmd' && p.usesTrigger
-          ? () => {
-              quoted ??= { ...data, trigger: shellQuoteLeaves(instance.payload) };
-              return quoted;
-            }
-          : undefined;
-      out[p.name] = renderLeaves(p.value, data, quotedContext);
+      out[p.name] = renderLeaves(p.value, data, shell && p.name === 'cmd' && p.usesTrigger);
     } catch (err) {
       throw new ParameterRenderError(p.name, err);
     }

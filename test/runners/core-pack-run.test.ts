@@ -39,12 +39,12 @@ describe('core pack actions through the runners', () => {
   // as `'it'\''s a test'`, and a `"` in the value ends the double-quoted string and the rest runs as shell: the
   // canary IS created today. `it.fails` keeps the suite green and flips to a failure once quoting is
   // context-aware (inside "...": escape \ " $ ` with a backslash; inside '...': ' → '\''): then make these `it`.
-  it.fails('core.echo prints an untrusted value with quotes literally', async () => {
+  it('core.echo prints an untrusted value with quotes literally', async () => {
     const { result } = await run('echo', { message: "it's a test" }, ['message']);
     expect((result as { stdout: string }).stdout).toBe("it's a test");
   });
 
-  it.fails('core.echo prints a hostile untrusted value literally; the canary is never created', async () => {
+  it('core.echo prints a hostile untrusted value literally; the canary is never created', async () => {
     const canary = `/tmp/pwned-${Math.random().toString(36).slice(2)}`;
     const message = `x"; touch ${canary}; echo "$(touch ${canary})\`touch ${canary}\``;
     try {
