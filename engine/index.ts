@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv } from 'ajv';
 import { AuditLog } from './audit/audit-log.ts';
@@ -19,10 +19,13 @@ import type { Registry } from './packs/registry.ts';
 import { enforceRules } from './rules/enforcer.ts';
 import { RuleEngine } from './rules/rule-engine.ts';
 import { createBuiltinRunners, type InquiryRequest } from './runners/index.ts';
+import { createRemoteRunners, REMOTE_RUNNER_ALIASES } from './runners/remote-shell/index.ts';
 import type { ExecutionRequest, RunnerContext } from './runners/runner.ts';
 import { SqliteStore } from './store/sqlite-store.ts';
 import { TimerScheduler } from './triggers/timers/timer-scheduler.ts';
 import { TriggerDispatcher } from './triggers/trigger-dispatcher.ts';
+import { inspectWorkflow } from './workflows/inspector.ts';
+import { attachWorkflowRunner, OrquestaRunner } from './workflows/workflow-runner.ts';
 
 export type { Engine } from './engine.ts';
 export { EngineRequestError } from './engine.ts';
@@ -34,6 +37,21 @@ export interface CreateEngineOptions {
 }
 
 const RULE_OVERRIDES_META = 'rule_overrides';
+
+/** Orquesta workflows are inspected when their pack loads: errors register with a warning and fail the run. */
+function inspectWorkflowAction(action: ActionDefinition): string[] {
+  if (action.runner_type !== 'orquesta' || !action.entry_point_path) return [];
+  let text: string;
+  try {
+    text = readFileSync(action.entry_point_path, 'utf8');
+  } catch {
+    return []; // a missing entry point is reported by the pack loader
+  }
+  const result = inspectWorkflow(text);
+  return [...result.syntax, ...result.semantics, ...result.expressions, ...result.context].map(
+    (e) => `${e.spec_path ?? '(workflow)'}: ${e.message}`,
+  );
+}
 const TIMER_TRIGGERS = new Set(['core.st2.IntervalTimer', 'core.st2.DateTimer', 'core.st2.CronTimer']);
 const INQUIRY_SWEEP_MS = 30_000;
 
@@ -148,6 +166,22 @@ export async function createEngine(config: EngineConfig, options: CreateEngineOp
     apiUrl: `${config.http.publicUrl}/api/v1`,
   });
 
+  const apiUrl = `${config.http.publicUrl}/api/v1`;
+  for (const runner of createRemoteRunners({
+    knownHostsPath: config.ssh.knownHostsPath || undefined,
+    strictHostKeyChecking: config.ssh.strictHostKeyChecking,
+    defaultUsername: config.ssh.user || undefined,
+    defaultPrivateKeyPath: config.ssh.keyFile || undefined,
+    defaultPort: config.ssh.port,
+    connectTimeoutMs: config.ssh.connectTimeoutSeconds * 1000,
+    maxParallel: config.ssh.maxParallel,
+    apiUrl,
+  }))
+    runners.set(runner.name, runner);
+  for (const [alias, name] of Object.entries(REMOTE_RUNNER_ALIASES)) runners.set(alias, runners.get(name)!);
+  const orquesta = new OrquestaRunner({ store, logger, apiUrl });
+  runners.set('orquesta', orquesta);
+
   const executions = new ExecutionService({
     store,
     events,
@@ -179,6 +213,8 @@ export async function createEngine(config: EngineConfig, options: CreateEngineOp
       },
     },
   });
+
+  attachWorkflowRunner(orquesta, executions, logger);
 
   const requestExecution = (request: ExecutionRequest): Promise<ExecutionRecord> => {
     // A rule enforcement requests its execution once, even if the trigger instance is processed again after a crash.

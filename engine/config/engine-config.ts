@@ -43,6 +43,15 @@ export interface EngineConfig {
       allowHosts: string[];
     };
   };
+  ssh: {
+    knownHostsPath: string;
+    strictHostKeyChecking: boolean;
+    user: string;
+    keyFile: string;
+    port: number;
+    connectTimeoutSeconds: number;
+    maxParallel: number;
+  };
   rbac: RbacConfig;
   webhooks: Record<string, WebhookConfig>;
   http: {

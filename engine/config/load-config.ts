@@ -272,6 +272,15 @@ function toEngineConfig(v: Record<string, unknown>, cwd: string): EngineConfig {
     crypto: { keyPath: String(v['crypto.key_path']) },
     datastore: { url: String(v['datastore.url']) },
     runners: { http: { allowHosts: v['runners.http.allow_hosts'] as string[] } },
+    ssh: {
+      knownHostsPath: v['ssh.known_hosts'] ? path.resolve(cwd, String(v['ssh.known_hosts'])) : '',
+      strictHostKeyChecking: v['ssh.strict_host_key_checking'] as boolean,
+      user: String(v['ssh.user']),
+      keyFile: v['ssh.key_file'] ? path.resolve(cwd, String(v['ssh.key_file'])) : '',
+      port: v['ssh.port'] as number,
+      connectTimeoutSeconds: v['ssh.connect_timeout'] as number,
+      maxParallel: v['ssh.max_parallel'] as number,
+    },
     rbac: { users: v.users as RbacConfig['users'], roles: v.roles as RbacConfig['roles'] },
     webhooks: v.webhooks as Record<string, WebhookConfig>,
     http: {
