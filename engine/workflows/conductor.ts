@@ -170,6 +170,21 @@ export class WorkflowConductorError extends Error {
 
 const key = (id: string, route: number) => `${id}__r${route}`;
 
+const PAUSED_OR_PENDING = new Set<string>([S.PAUSED, S.PENDING]);
+const CANCELING_OR_CANCELED = new Set<string>([S.CANCELING, S.CANCELED]);
+const PAUSING_PAUSED_PENDING = new Set<string>([S.PAUSING, S.PAUSED, S.PENDING]);
+/** Item statuses whose event name carries the state of the other items (machines.add_context_to_task_item_event). */
+const ITEM_CONTEXT_STATUSES = new Set<string>([
+  S.RESUMING,
+  S.PENDING,
+  S.PAUSED,
+  S.SUCCEEDED,
+  S.FAILED,
+  S.EXPIRED,
+  S.ABANDONED,
+  S.CANCELED,
+]);
+
 /** Statuses after which a task entry no longer counts as active, paused, pending or canceled. */
 const DONE_STATUSES = new Set<string>([S.SUCCEEDED, S.FAILED, S.EXPIRED, S.ABANDONED]);
 
@@ -424,11 +439,10 @@ export class Conductor {
     if (idx !== undefined && this.state.sequence[idx] === entry) this.track(idx);
   }
 
-  private hasTaskWithStatus(statuses: Set<string> | string[]): boolean {
-    const set = statuses instanceof Set ? statuses : new Set(statuses);
+  private hasTaskWithStatus(statuses: ReadonlySet<string>): boolean {
     for (const idx of this.open) {
       const status = this.state.sequence[idx]?.status;
-      if (status !== undefined && set.has(status)) return true;
+      if (status !== undefined && statuses.has(status)) return true;
     }
     return false;
   }
@@ -582,7 +596,7 @@ export class Conductor {
       (status === S.RUNNING || status === S.RESUMING) &&
       !this.hasActiveTasks &&
       !this.hasStagedTasks &&
-      !this.hasTaskWithStatus([S.PAUSED, S.PENDING])
+      !this.hasTaskWithStatus(PAUSED_OR_PENDING)
     ) {
       name += '_workflow_completed';
     }
@@ -598,8 +612,8 @@ export class Conductor {
     if (TASK_CONDITIONAL_EVENTS.has(name))
       name += this.hasActiveTasks ? '_workflow_active' : '_workflow_dormant';
     if (name.startsWith('task_succeeded') || name.startsWith('task_remediated')) {
-      if (this.hasTaskWithStatus([S.CANCELING, S.CANCELED])) name += '_canceled';
-      else if (this.hasTaskWithStatus([S.PAUSING, S.PAUSED, S.PENDING])) name += '_paused';
+      if (this.hasTaskWithStatus(CANCELING_OR_CANCELED)) name += '_canceled';
+      else if (this.hasTaskWithStatus(PAUSING_PAUSED_PENDING)) name += '_paused';
       else if (this.hasStagedTasks || hasNext) name += '_incomplete';
       else name += '_completed';
     }
@@ -949,17 +963,7 @@ export class Conductor {
     event: InternalEvent,
   ): void {
     let name = event.name;
-    const itemRequirements = [
-      S.RESUMING,
-      S.PENDING,
-      S.PAUSED,
-      S.SUCCEEDED,
-      S.FAILED,
-      S.EXPIRED,
-      S.ABANDONED,
-      S.CANCELED,
-    ] as string[];
-    if (event.kind === 'item' && itemRequirements.includes(event.status)) {
+    if (event.kind === 'item' && ITEM_CONTEXT_STATUSES.has(event.status)) {
       const items = (staged?.items ?? [])
         .map((item, i) => (i === event.itemId ? undefined : (item.status ?? S.UNSET)))
         .filter((s): s is string => s !== undefined);
@@ -1009,7 +1013,14 @@ export class Conductor {
     const stagedNext: StagedTask[] = [];
     for (const t of transitions) {
       try {
-        entry.next[t.transitionId] = t.criteria.every((c) => truthy(evaluateValue(c, scope)));
+        let satisfied = true;
+        for (const c of t.criteria) {
+          if (!truthy(evaluateValue(c, scope))) {
+            satisfied = false;
+            break;
+          }
+        }
+        entry.next[t.transitionId] = satisfied;
       } catch (e) {
         this.logError(e, { task_id: taskId, route, task_transition_id: t.transitionId });
         this.requestWorkflowStatus(S.FAILED);
