@@ -84,6 +84,8 @@ interface Active {
   controller: AbortController;
   redactor: Redactor;
   seq: number;
+  /** Bytes of output stored per stream; past the cap output is counted, not stored. */
+  outputBytes: Map<string, number>;
   timer?: NodeJS.Timeout;
   timeoutSeconds?: number;
   abortKind?: 'timeout' | 'canceled' | 'abandoned';
@@ -473,6 +475,7 @@ export class ExecutionService {
       controller: new AbortController(),
       redactor,
       seq: resumed ? (this.#store.listOutput(rec.id).at(-1)?.seq ?? -1) + 1 : 0,
+      outputBytes: new Map(),
     };
     this.#active.set(rec.id, active);
     const timeoutParam = parameters.timeout;
@@ -586,6 +589,15 @@ export class ExecutionService {
 
   #output(active: Active, stream: OutputChunk['stream'], data: string): void {
     if (!data) return;
+    // Stored/broadcast output is capped per stream (a runaway action must not fill the database or the chat).
+    const cap = this.#d.config.executions.outputCapBytes;
+    if (cap > 0) {
+      const before = active.outputBytes.get(stream) ?? 0;
+      const after = before + Buffer.byteLength(data);
+      active.outputBytes.set(stream, after);
+      if (before >= cap) return;
+      if (after > cap) data = `${data}\n[squall: ${stream} beyond ${cap} bytes is not stored]\n`;
+    }
     const chunk: OutputChunk = {
       execution_id: active.rec.id,
       seq: active.seq++,

@@ -170,6 +170,22 @@ describe('state machine', () => {
     expect(failed).toMatchObject({ status: 'failed', result: { error: 'exit 1' } });
   });
 
+  it('caps stored output per stream and says so', async () => {
+    h.runners.set('scripted', new ScriptedRunner());
+    addAction('t.s', 'scripted');
+    h.config.executions.outputCapBytes = 10;
+    const svc = service();
+    const rec = await svc.request({ action: 't.s', parameters: { mode: 'flood' }, context: { user: 'u' } });
+    await svc.waitFor(rec.id);
+    const out = svc.output(rec.id);
+    expect(out.map((c) => [c.stream, c.data])).toEqual([
+      ['stdout', 'aaaaaa\n'],
+      ['stdout', 'aaaaaa\n\n[squall: stdout beyond 10 bytes is not stored]\n'],
+      ['stderr', 'e\n'],
+    ]);
+    expect(h.outputs).toHaveLength(3);
+  });
+
   it('links children to their parent', async () => {
     addAction('core.noop', 'noop');
     const svc = service();

@@ -178,6 +178,10 @@ export class ScriptedRunner implements Runner {
         ctx.logger.info({ password_echo: password }, `using ${password}`);
         ctx.output('stdout', 'fetched token-from-kv-XYZ\n');
         return { status: 'succeeded', result: { stdout: `pw=${password}`, token: 'token-from-kv-XYZ' } };
+      case 'flood':
+        for (let i = 0; i < 5; i++) ctx.output('stdout', 'aaaaaa\n');
+        ctx.output('stderr', 'e\n');
+        return { status: 'succeeded', result: { ok: true } };
       case 'echo-all':
         ctx.output('stdout', `params ${JSON.stringify(ctx.parameters)}\n`);
         return { status: 'succeeded', result: { params: ctx.parameters } };
