@@ -2,6 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ExecutionService } from '../../engine/executions/execution-service.ts';
 import { silentLogger } from '../../engine/log/logger.ts';
+import { InquirerRunner } from '../../engine/runners/inquirer/inquirer-runner.ts';
 import { attachWorkflowRunner, OrquestaRunner } from '../../engine/workflows/workflow-runner.ts';
 import { action, GateRunner, type Harness, makeHarness, noopRunner, tick } from '../executions/harness.ts';
 
@@ -20,6 +21,16 @@ tasks:
         publish: said=<% result().echo %>
         do: finish
   finish:
+    action: core.noop
+`,
+  'demo.approve': `
+tasks:
+  ask:
+    action: core.ask
+    next:
+      - when: <% succeeded() and result().response.approved %>
+        do: ship
+  ship:
     action: core.noop
 `,
   'demo.fanout': `
@@ -57,6 +68,9 @@ beforeEach(() => {
   h.actions.set('demo.fanout', action('demo.fanout', 'orquesta'));
   h.actions.set('demo.step', action('demo.step', 'gate', { message: { type: 'string' } }));
   h.actions.set('core.noop', action('core.noop', 'noop'));
+  h.actions.set('demo.approve', action('demo.approve', 'orquesta'));
+  h.actions.set('core.ask', action('core.ask', 'inquirer'));
+  h.runners.set('inquirer', new InquirerRunner());
   svc = new ExecutionService({
     store: h.store,
     events: h.events,
@@ -161,5 +175,16 @@ describe('orquesta runner in the execution service', () => {
     const done = await svc.waitFor(wf.id);
     expect(done.status).toBe('canceled');
     expect(svc.children(wf.id)).toHaveLength(1);
+  });
+
+  it('an inquiry (core.ask) pauses the workflow; the response resumes and finishes it', async () => {
+    const wf = await svc.request({ action: 'demo.approve', context: { user: 'stanley' } });
+    await until(() => svc.get(wf.id)?.status === 'paused');
+    const ask = svc.children(wf.id)[0];
+    expect(ask?.status).toBe('pending');
+    await svc.complete(ask?.id as string, 'succeeded', { response: { approved: true } });
+    const done = await svc.waitFor(wf.id);
+    expect(done.status).toBe('succeeded');
+    expect(svc.children(wf.id).map((c) => c.action)).toEqual(['core.ask', 'core.noop']);
   });
 });
