@@ -124,7 +124,7 @@ function plain(text: string, max: number): { type: 'plain_text'; text: string; e
 
 /** The tail of `text` in `budget` characters, preceded by a note on what moved to the file. */
 function tailWithNote(text: string, budget: number, filename: string): string {
-  const note = `… ${text.length} characters in total: the whole text is in ${filename} in the thread …\n`;
+  const note = `… ${text.length} characters in total: the whole text is in the file ${filename} …\n`;
   let start = text.length - (budget - note.length);
   const newline = text.indexOf('\n', start);
   if (newline >= 0 && newline - start < 200) start = newline + 1;

@@ -64,6 +64,8 @@ const DEFAULT_RETRY: webApi.RetryOptions = { retries: 2, factor: 2, minTimeout: 
 interface RefExtra {
   /** Messages posted through a slash command's response_url (the bot is not in that channel). */
   responseUrl?: string;
+  /** Who ran the command (long output of response_url messages goes to their DM). */
+  userId?: string;
 }
 
 interface Edit {
@@ -331,7 +333,8 @@ export class SlackAdapter implements ChatAdapter {
           : {}),
         ...(body.trigger_id ? { deliveryId: body.trigger_id } : {}),
         respondPrivately: async (message) => {
-          if (responseUrl) await this.#respond(responseUrl, message, { ephemeral: true });
+          if (responseUrl)
+            await this.#respond(responseUrl, message, { ephemeral: true, userId: body.user.id });
           else if (channel) await this.#postEphemeral(channel, body.user.id, message);
         },
       });
@@ -343,7 +346,8 @@ export class SlackAdapter implements ChatAdapter {
   #slashReplier(body: SlashCommandBody): Replier {
     return {
       post: (message) => this.#postFromSlash(body, message),
-      postPrivately: (message) => this.#respond(body.response_url, message, { ephemeral: true }),
+      postPrivately: (message) =>
+        this.#respond(body.response_url, message, { ephemeral: true, userId: body.user_id }),
     };
   }
 
@@ -377,12 +381,12 @@ export class SlackAdapter implements ChatAdapter {
           // fall through to response_url
         }
       }
-      await this.#respond(body.response_url, message, { ephemeral: false });
+      await this.#respond(body.response_url, message, { ephemeral: false, userId: body.user_id });
       return {
         adapter: ADAPTER,
         channel: body.channel_id,
         id: `response:${body.trigger_id ?? Date.now()}`,
-        extra: { responseUrl: body.response_url } satisfies RefExtra,
+        extra: { responseUrl: body.response_url, userId: body.user_id } satisfies RefExtra,
       };
     }
   }
@@ -419,7 +423,11 @@ export class SlackAdapter implements ChatAdapter {
   async #sendEdit({ ref, message }: Edit): Promise<void> {
     const extra = (ref.extra ?? {}) as RefExtra;
     if (extra.responseUrl) {
-      await this.#respond(extra.responseUrl, message, { ephemeral: false, replace: true });
+      await this.#respond(extra.responseUrl, message, {
+        ephemeral: false,
+        replace: true,
+        userId: extra.userId,
+      });
       return;
     }
     const { payload, overflow } = renderMessage(message);
@@ -479,12 +487,27 @@ export class SlackAdapter implements ChatAdapter {
   async #respond(
     url: string,
     message: ChatMessage,
-    options: { ephemeral: boolean; replace?: boolean },
+    options: { ephemeral: boolean; replace?: boolean; userId?: string },
   ): Promise<void> {
-    const { payload, overflow } = renderMessage(message);
-    if (overflow.length > 0 && options.ephemeral) {
-      const userHint = overflow.map((o) => o.filename).join(', ');
-      this.#log.info({ files: userHint }, 'ephemeral answer too long for Slack: sent without its files');
+    const first = renderMessage(message);
+    const overflow = first.overflow;
+    let payload = first.payload;
+    if (overflow.length > 0) {
+      // A response_url message cannot carry files: the whole answer goes to the user's DM, and this one says so.
+      const note = options.userId
+        ? 'the whole text was sent to you as a direct message'
+        : `too long for Slack: ${overflow.map((o) => o.filename).join(', ')} could not be attached`;
+      if (options.userId) await this.postToUser(options.userId, message);
+      else
+        this.#log.warn(
+          { files: overflow.map((o) => o.filename) },
+          'response_url answer too long, no user to DM',
+        );
+      payload = renderMessage({
+        ...message,
+        attachment: undefined,
+        footer: [message.footer, note].filter(Boolean).join(' · '),
+      }).payload;
     }
     const body = {
       ...payloadArgs(payload),

@@ -274,6 +274,24 @@ describe('Slack adapter: commands', () => {
     expect(FakeSlack.textOf(response.body)).toContain('only you can see this');
   });
 
+  it("a private answer too long for an ephemeral goes whole to the user's DM (with the file), the ephemeral says so", async () => {
+    const long = 'q'.repeat(20_000);
+    handler.onMessageScript = async (_m, reply) => {
+      await reply.postPrivately({ text: 'your report', code: long });
+    };
+    await started();
+    await fake.sendEnvelope(
+      'slash_commands',
+      slashCommandPayload({ text: 'report', user: ALICE, responseUrl: fake.responseUrl('long') }),
+    );
+    const eph = await fake.waitFor((f) => f.responses.find((r) => r.id === 'long'));
+    expect(eph.body.response_type).toBe('ephemeral');
+    expect(FakeSlack.textOf(eph.body)).toContain('sent to you as a direct message');
+    const upload = await fake.waitFor((f) => [...f.uploads.values()].find((u) => u.shared));
+    expect(upload.content).toBe(long);
+    expect(upload.shared?.channel_id).toBe('D0ALICE');
+  });
+
   it('a slash command in a channel the bot cannot post to is answered through response_url (and edited there)', async () => {
     fake.on('chat.postMessage', (params) =>
       params.channel === 'G0PRIVATE' ? { body: { ok: false, error: 'channel_not_found' } } : undefined,
