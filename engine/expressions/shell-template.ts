@@ -20,7 +20,8 @@ const QUOTERS: Record<QuoteState, string> = {
 };
 
 function text(value: unknown, strict: boolean): string {
-  if (value === undefined && strict) throw new ExpressionError('the value substituted into the shell command is undefined');
+  if (value === undefined && strict)
+    throw new ExpressionError('the value substituted into the shell command is undefined');
   const s = typeof value === 'string' ? value : value === undefined || value === null ? '' : pyStr(value);
   if (s.includes('\0'))
     throw new ExpressionError('a value containing a NUL byte cannot be passed to a shell');

@@ -88,6 +88,12 @@ const rows: Row[] = [
     template: '{{ dict.keys() }} {{ dict.values() }}',
     expected: "['k', 'n'] ['v', None]",
   },
+  {
+    why: 'd.items() calls the dict method even when d has a key "items" (with-items results do)',
+    template: '{{ r.items()|length }} {{ r.items|length }}',
+    context: { r: { items: [1, 2, 3] } },
+    expected: '1 3',
+  },
   { why: '.get() with default', template: '{{ dict.get("k") }} {{ dict.get("zz", 5) }}', expected: 'v 5' },
   {
     why: 'iterating a dict yields its keys',

@@ -287,9 +287,21 @@ export class PyCompiler extends Base {
 
   /** Like nunjucks', but the callee name is JSON-escaped (nunjucks only escapes `"`, not `\\`). */
   compileFunCall(node: NjNode, frame: unknown): void {
-    this._emit(`(lineno = ${node.lineno}, colno = ${node.colno}, runtime.callWrap(`);
-    this._compileExpression(node.name as NjNode, frame);
-    this._emit(`, ${JSON.stringify(nodeName(node.name as NjNode))}, context, [`);
+    const callee = node.name as NjNode;
+    this._emit(`(lineno = ${node.lineno}, colno = ${node.colno}, `);
+    if (callee.typename === 'LookupVal') {
+      // `obj.name(...)`: Python looks up the method first, so `d.items()` works even if d has a key "items".
+      this._emit('runtime.callMember(');
+      this._compileExpression(callee.target as NjNode, frame);
+      this._emit(', ');
+      this._compileExpression(callee.val as NjNode, frame);
+      this._emit(', ');
+    } else {
+      this._emit('runtime.callWrap(');
+      this._compileExpression(callee, frame);
+      this._emit(', ');
+    }
+    this._emit(`${JSON.stringify(nodeName(callee))}, context, [`);
     (node.args as NjNode & { children: NjNode[] }).children.forEach((child, i) => {
       if (i > 0) this._emit(',');
       this.compile(child, frame);

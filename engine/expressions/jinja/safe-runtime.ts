@@ -103,6 +103,15 @@ function callWrap(obj: unknown, name: string, context: unknown, args: unknown[])
   return obj.apply(context, args);
 }
 
+/** `obj.key(...)`: dict methods win over a same-named key when called (Python attribute lookup first). */
+function callMember(obj: unknown, key: unknown, name: string, context: unknown, args: unknown[]): unknown {
+  if (typeof key === 'string' && isPlainObject(obj) && Object.hasOwn(DICT_METHODS, key)) {
+    const own = Object.hasOwn(obj, key) ? obj[key] : undefined;
+    if (typeof own !== 'function') return DICT_METHODS[key](obj as never, ...args);
+  }
+  return callWrap(memberLookup(obj, key), name, context, args);
+}
+
 function suppressValue(val: unknown): string {
   if (val instanceof njRuntime.SafeString) return val.toString();
   return pyStr(val);
@@ -243,6 +252,7 @@ export const safeRuntime: Record<string, unknown> = Object.freeze({
   contextOrFrameLookup,
   handleError,
   callWrap,
+  callMember,
   suppressValue,
   ensureDefinedNamed,
   truthy,
