@@ -50,6 +50,7 @@ const DELIVERIES_KEPT = 5000;
 
 export class CommandDispatcher {
   readonly #deliveries = new Set<string>();
+  readonly #warned = new Map<string, number>();
 
   constructor(private readonly d: DispatcherDeps) {}
 
@@ -103,6 +104,11 @@ export class CommandDispatcher {
     const who = resolveIdentity(this.d.config, this.d.engine.rbac, message.user);
     if (!this.d.limiter.take(who.key)) {
       this.#audit(message, who.key, who.ok ? who.principal.user : who.key, command, 'rate_limited');
+      // One warning per minute: a flood of commands must not become a flood of replies.
+      const last = this.#warned.get(who.key) ?? 0;
+      if (Date.now() - last < 60_000) return;
+      this.#warned.set(who.key, Date.now());
+      if (this.#warned.size > 10_000) this.#warned.clear();
       await reply.postPrivately({
         text: `Easy there: at most ${this.d.config.rateLimitPerMinute} commands a minute. Please try again shortly.`,
         status: 'warning',

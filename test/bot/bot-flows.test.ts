@@ -153,6 +153,8 @@ describe('bot: conversation hygiene', () => {
     await h.chat.say('!help', { user: 'alice' });
     await h.chat.say('!greet bob', { user: 'alice' });
     expect(h.chat.privates.at(-1)!.message.text).toContain('at most 2 commands a minute');
+    await h.chat.say('!greet bob', { user: 'alice' });
+    expect(h.chat.privates.filter((p) => p.message.text.includes('at most 2'))).toHaveLength(1);
     expect(h.fx.engine.countExecutions({})).toBe(0);
     await h.chat.say('!greet bob', { user: 'carol' });
     expect(h.fx.engine.countExecutions({})).toBe(1);

@@ -115,3 +115,39 @@ describe('squall chat through a running server (POST /api/v1/chat)', () => {
     }
   });
 });
+
+describe('createChatRuntime (what squall start wires)', () => {
+  it('gives a bot with the relay behind POST /api/v1/chat, and no console without a TTY', async () => {
+    const fx = await startEngine({ packs: [BOT_PACKS], yaml: USERS_YAML });
+    try {
+      const { createChatRuntime } = await import('../../cli/commands/chat.ts');
+      const runtime = createChatRuntime({
+        engine: fx.engine,
+        values: { 'console.enabled': 'false', 'chat.identities': {} },
+        logger: silentLogger(),
+      });
+      const app = await createApiServer({
+        engine: fx.engine,
+        logger: silentLogger(),
+        adminToken: 'tok',
+        apiPlugins: [runtime.apiPlugin],
+      });
+      await runtime.bot.start();
+      await app.listen({ host: '127.0.0.1', port: 0 });
+      try {
+        const { port } = app.server.address() as { port: number };
+        const cap = captureStdout();
+        const outcome = await chatViaServer(`http://127.0.0.1:${port}`, 'tok', 'gret x', 'local');
+        vi.restoreAllMocks();
+        expect(outcome.statuses).toEqual([]);
+        expect(outcome.worst).toBe('warning');
+        expect(cap.text()).toContain('Did you mean');
+      } finally {
+        await app.close();
+        await runtime.bot.stop();
+      }
+    } finally {
+      await fx.close();
+    }
+  });
+});
