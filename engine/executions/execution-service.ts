@@ -86,6 +86,8 @@ interface Active {
   seq: number;
   /** Bytes of output stored per stream; past the cap output is counted, not stored. */
   outputBytes: Map<string, number>;
+  /** Unredacted tail per stream that could be the start of a secret (see Redactor.holdback). */
+  pending: Map<OutputChunk['stream'], string>;
   timer?: NodeJS.Timeout;
   timeoutSeconds?: number;
   abortKind?: 'timeout' | 'canceled' | 'abandoned';
@@ -476,6 +478,7 @@ export class ExecutionService {
       redactor,
       seq: resumed ? (this.#store.listOutput(rec.id).at(-1)?.seq ?? -1) + 1 : 0,
       outputBytes: new Map(),
+      pending: new Map(),
     };
     this.#active.set(rec.id, active);
     const timeoutParam = parameters.timeout;
@@ -529,6 +532,7 @@ export class ExecutionService {
     }
     clearTimeout(active.timer);
     clearTimeout(active.graceTimer);
+    this.#flushOutput(active);
     this.#active.delete(rec.id);
 
     let status = outcome.status;
@@ -598,6 +602,18 @@ export class ExecutionService {
       if (before >= cap) return;
       if (after > cap) data = `${data}\n[squall: ${stream} beyond ${cap} bytes is not stored]\n`;
     }
+    const text = (active.pending.get(stream) ?? '') + data;
+    const cut = active.redactor.holdback(text);
+    active.pending.set(stream, text.slice(cut));
+    if (cut > 0) this.#emitOutput(active, stream, text.slice(0, cut));
+  }
+
+  #flushOutput(active: Active): void {
+    for (const [stream, rest] of active.pending) if (rest) this.#emitOutput(active, stream, rest);
+    active.pending.clear();
+  }
+
+  #emitOutput(active: Active, stream: OutputChunk['stream'], data: string): void {
     const chunk: OutputChunk = {
       execution_id: active.rec.id,
       seq: active.seq++,
@@ -1037,6 +1053,7 @@ export class ExecutionService {
     let abandoned = 0;
     for (const active of [...this.#active.values()]) {
       this.#abort(active, 'abandoned');
+      this.#flushOutput(active);
       if (this.#finish(active.rec, 'abandoned', { error: 'Squall shut down before the action finished' }))
         abandoned++;
     }

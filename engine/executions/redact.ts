@@ -39,6 +39,20 @@ export class Redactor {
     return this.#sorted;
   }
 
+  /**
+   * Where to cut streamed text so that a secret split across two writes is still caught: the index of the longest
+   * suffix that could start a secret (held back until more output arrives), or the length when none could.
+   */
+  holdback(text: string): number {
+    if (this.#sorted.length === 0) return text.length;
+    const longest = this.#sorted[0]!.length;
+    for (let i = Math.max(0, text.length - longest + 1); i < text.length; i++) {
+      const suffix = text.slice(i);
+      if (this.#sorted.some((needle) => needle.startsWith(suffix))) return i;
+    }
+    return text.length;
+  }
+
   text(value: string): string {
     if (this.#sorted.length === 0) return value;
     let out = value;

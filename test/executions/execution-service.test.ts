@@ -258,6 +258,22 @@ describe('secrets', () => {
     expect(h.box.decryptJson(stored)).toBe(CANARY);
   });
 
+  it('redacts a secret split across two output writes', async () => {
+    h.runners.set('scripted', new ScriptedRunner());
+    addAction('t.secret', 'scripted');
+    const svc = service();
+    const rec = await svc.request({
+      action: 't.secret',
+      parameters: { mode: 'split-secret', password: CANARY },
+      context: { user: 'u' },
+    });
+    await svc.waitFor(rec.id);
+    const chunks = svc.output(rec.id).map((c) => c.data);
+    expect(chunks.join('')).toBe(`token: ******** done\ntail ${CANARY.slice(0, 3)}`);
+    expect(chunks.some((c) => c.includes(CANARY.slice(0, 6)))).toBe(false);
+    expect(JSON.stringify(h.outputs)).not.toContain(CANARY.slice(0, 6));
+  });
+
   it('re-runs with the decrypted secret and the stored values as data', async () => {
     const runner = new ScriptedRunner();
     h.runners.set('scripted', runner);

@@ -178,6 +178,11 @@ export class ScriptedRunner implements Runner {
         ctx.logger.info({ password_echo: password }, `using ${password}`);
         ctx.output('stdout', 'fetched token-from-kv-XYZ\n');
         return { status: 'succeeded', result: { stdout: `pw=${password}`, token: 'token-from-kv-XYZ' } };
+      case 'split-secret':
+        ctx.output('stdout', `token: ${password.slice(0, 6)}`);
+        ctx.output('stdout', `${password.slice(6)} done\n`);
+        ctx.output('stdout', `tail ${password.slice(0, 3)}`); // ends like a secret: flushed at the end
+        return { status: 'succeeded' };
       case 'flood':
         for (let i = 0; i < 5; i++) ctx.output('stdout', 'aaaaaa\n');
         ctx.output('stderr', 'e\n');
