@@ -303,18 +303,17 @@ describe('Slack through the bot', () => {
     expect(fake.responses.find((r) => r.id === 'bob')).toBeUndefined();
   });
 
-  it('a workflow with core.ask resumes after the button approval', async (ctx) => {
+  it('a workflow with core.ask: prompt with buttons, approval by an allowed user, the workflow resumes', async () => {
     await fake.sendEnvelope('events_api', eventCallback(messageEvent({ text: '!deploy web', user: ALICE })));
-    const first = await find(
-      (_m, text) => text.includes('Approval needed') || text.includes('Could not run'),
-    );
-    if (FakeSlack.textOf(first).includes('runner "orquesta" is not available')) {
-      // The engine facade does not attach the Orquesta runner yet (engine/workflows/attachWorkflowRunner).
-      ctx.skip();
-    }
-    const prompt = first;
-    await click(BOB, prompt, 'Approve', 'bob');
+    const prompt = await find((_m, text) => text.includes('Approval needed'));
+    expect(buttons(prompt).map((b) => b.label)).toEqual(['Approve', 'Deny']);
+    expect(FakeSlack.textOf(prompt)).toContain('Deploy to production?');
+    await click(MALLORY, prompt, 'Approve', 'mallory');
+    await fake.waitFor((f) => f.responses.find((r) => r.id === 'mallory'));
     const workflow = fx.engine.listExecutions({ action: 'slackpack.deploy' })[0]!;
+    expect(fx.engine.getExecution(workflow.id)!.status).not.toBe('succeeded');
+    expect(fx.engine.listExecutions({ action: 'core.local' })).toHaveLength(0);
+    await click(BOB, prompt, 'Approve', 'bob');
     const done = await fx.engine.waitForExecution(workflow.id);
     expect(done.status).toBe('succeeded');
     expect(
