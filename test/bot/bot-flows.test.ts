@@ -196,6 +196,29 @@ describe('bot: conversation hygiene', () => {
   });
 });
 
+describe('bot: parameters', () => {
+  it('renders immutable parameter templates with the datastore, never the values typed in chat', async () => {
+    h = await startBot();
+    await h.fx.engine.datastore.set({ user: 'admin', isAdmin: true }, 'boss_name', 'Kay');
+    await h.chat.say('!greet the boss', { user: 'alice' });
+    await h.chat.waitFor(() => h!.chat.latest('C1')[0]?.status === 'succeeded');
+    expect(h.chat.latest('C1')[0]!.code).toBe('Hello, Kay!');
+    await h.chat.say('!greet "{{ st2kv.system.boss_name }}"', { user: 'alice', channel: 'C2' });
+    const typed = await h.chat.waitFor(() => {
+      const v = h!.chat.latest('C2')[0];
+      return v?.status === 'succeeded' ? v : undefined;
+    });
+    expect(typed.code).toBe('Hello, {{ st2kv.system.boss_name }}!');
+  });
+
+  it('refuses to override an immutable parameter from chat', async () => {
+    h = await startBot();
+    await h.chat.say('!greet the boss name=Eve', { user: 'alice' });
+    expect(h.chat.latest('C1').at(-1)!.text).toBe('Immutable arguments cannot be overriden: name');
+    expect(h.fx.engine.countExecutions({})).toBe(0);
+  });
+});
+
 describe('bot: built-in commands', () => {
   it('execution <id> shows the result of a past execution', async () => {
     h = await startBot();
