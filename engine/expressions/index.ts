@@ -22,7 +22,7 @@ export interface RenderOptions {
 
 // Beyond the original contract (additive): DECRYPT_KV_CONTEXT_KEY, NONE_MAGIC_VALUE, PYYAML_OPTIONS,
 // isKeywordArgs/makeKwargs (keyword arguments reach ExpressionContext.functions as one trailing marked
-// object), pyRepr/pyStr/truthy (Python value semantics).
+// object), pyRepr/pyStr/truthy (Python value semantics), parsePythonLiteral (ast.literal_eval).
 export { hasJinja, hasYaql, isExpression } from './detect.ts';
 export { evaluate, evaluateDeep } from './evaluate.ts';
 export { ExpressionError } from './expression-error.ts';
@@ -30,6 +30,7 @@ export { DECRYPT_KV_CONTEXT_KEY, NONE_MAGIC_VALUE, PYYAML_OPTIONS, st2Functions 
 export { extractContextReferences, inspectExpression } from './inspect.ts';
 export { renderDeep, renderTemplate, renderValue } from './jinja/render.ts';
 export { isKeywordArgs, makeKwargs } from './kwargs.ts';
+export { parsePythonLiteral } from './python-literal.ts';
 export { compilePythonRegex, translatePythonRegex } from './python-regex.ts';
 export { pyRepr, pyStr, truthy } from './python-values.ts';
 export { shellQuote, shellQuoteLeaves } from './shell-quote.ts';
