@@ -182,10 +182,14 @@ export function createChatRuntime(options: {
 }): { bot: Bot; relay: ChatRelayAdapter; apiPlugin: FastifyPluginAsync<{ engine: Engine }> } {
   const consoleChat = consoleAdapterFor(options.values['console.enabled']);
   const relay = new ChatRelayAdapter();
+  const platforms = [...(options.adapters ?? []), ...(consoleChat ? [consoleChat] : [])];
+  const config = botConfigFromValues(options.values);
+  // Announcements for channels no adapter has seen go to a real chat, never to the per-request relay.
+  config.defaultAdapter ??= platforms[0]?.name;
   const bot = createBot({
     engine: options.engine,
-    adapters: [...(options.adapters ?? []), ...(consoleChat ? [consoleChat] : []), relay],
-    config: botConfigFromValues(options.values),
+    adapters: [...platforms, relay],
+    config,
     logger: options.logger,
   });
   return { bot, relay, apiPlugin: async (scope, { engine }) => registerChatRoutes(scope, engine, relay) };
