@@ -458,8 +458,15 @@ export class ExecutionService {
     resumed: boolean,
   ): void {
     this.#run(rec, action, runner, parameters, resumed).catch((error) => {
-      this.#active.delete(rec.id);
+      const active = this.#active.get(rec.id);
+      if (active) {
+        clearTimeout(active.timer);
+        clearTimeout(active.graceTimer);
+        this.#active.delete(rec.id);
+      }
       this.#d.logger.error({ err: error, execution_id: rec.id }, 'execution bookkeeping failed');
+      this.#running = Math.max(0, this.#running - 1);
+      this.#checkIdle();
     });
   }
 
