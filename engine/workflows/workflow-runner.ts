@@ -259,7 +259,7 @@ export class OrquestaRunner implements Runner {
       if (kv.missing.size > 0 && attempt < 20 && (await kv.fetchMissing())) continue;
       this.#save(id, state, conductor);
       for (const child of toRequest) this.#schedule(id, child, record);
-      return this.#report(id, conductor, options.report !== false);
+      return this.#report(id, conductor, options.report !== false, state.children.length > 0);
     }
   }
 
@@ -544,7 +544,10 @@ export class OrquestaRunner implements Runner {
       for (const task of next) immediate = this.#start(state, conductor, task, toRequest) || immediate;
       if (!immediate) break;
     }
-    if (isCompletedStatus(conductor.getWorkflowStatus())) conductor.renderWorkflowOutput();
+    // Finished once no child is outstanding (remediation tasks of a failed workflow still run and publish).
+    if (isCompletedStatus(conductor.getWorkflowStatus()) && state.children.length === 0) {
+      conductor.renderWorkflowOutput();
+    }
     return toRequest;
   }
 
@@ -684,9 +687,15 @@ export class OrquestaRunner implements Runner {
   }
 
   /** Moves the workflow execution to the conductor's status; completes it with {output, errors}. */
-  async #report(id: string, conductor: Conductor, report: boolean): Promise<RunnerResult | undefined> {
+  async #report(
+    id: string,
+    conductor: Conductor,
+    report: boolean,
+    waiting: boolean,
+  ): Promise<RunnerResult | undefined> {
     const status = conductor.getWorkflowStatus();
     if (isCompletedStatus(status)) {
+      if (waiting) return undefined;
       const final = status as ExecutionStatus;
       const result: Record<string, unknown> = { output: conductor.getWorkflowOutput() };
       if (final !== 'succeeded' || conductor.errors.length > 0) result.errors = conductor.errors;

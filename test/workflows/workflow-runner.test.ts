@@ -442,4 +442,33 @@ tasks:
     await settled();
     expect(fake.requests.map((r) => r.action)).toEqual(['demo.sub', 'core.noop']);
   });
+
+  it('runs the remediation task next to a `fail` before finishing the failed workflow', async () => {
+    const { fake, runner, ctx } = setup(`
+output:
+  - message: <% ctx().message %>
+tasks:
+  task1:
+    action: core.noop
+    next:
+      - when: <% failed() %>
+        publish: message="cleaning up"
+        do: cleanup, fail
+  cleanup:
+    action: core.noop
+`);
+    await runner.run(ctx);
+    await settled();
+    await runner.onChildCompleted(fake.finish('child1', 'failed', null));
+    await settled();
+    expect(fake.requests.map((r) => r.context.parent?.task_id)).toEqual(['task1', 'cleanup']);
+    expect(fake.completions.filter((c) => c.id === 'wf1')).toEqual([]);
+    await runner.onChildCompleted(fake.finish('child2', 'succeeded', null));
+    await settled();
+    expect(fake.completions.at(-1)).toMatchObject({
+      id: 'wf1',
+      status: 'failed',
+      result: { output: { message: 'cleaning up' } },
+    });
+  });
 });
