@@ -500,5 +500,12 @@ describeWithSshd('ssh runners against a real sshd', () => {
         `bastion 127\\.0\\.0\\.1:${bastion.port} could not open a connection to 127\\.0\\.0\\.1:${closed}`,
       ),
     );
+
+    const downBastion = await freePort();
+    const noBastion = await run(cmd, { cmd: 'true', bastion_host: `127.0.0.1:${downBastion}` });
+    expect(noBastion.status).toBe('failed');
+    expect(noBastion.hosts[host()]!.error).toMatch(
+      new RegExp(`^bastion 127\\.0\\.0\\.1:${downBastion}: cannot connect to .*ECONNREFUSED`),
+    );
   });
 });

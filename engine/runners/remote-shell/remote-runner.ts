@@ -241,6 +241,11 @@ abstract class RemoteShellRunner implements Runner {
         knownHosts,
         connectTimeoutMs,
         signal,
+      }).catch((error: unknown) => {
+        if (error instanceof SshError && error.kind !== 'aborted') {
+          throw new SshError(`bastion ${bastion!.label}: ${error.message}`, error.kind);
+        }
+        throw error;
       });
       return bastionConnection;
     };
