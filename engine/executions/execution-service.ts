@@ -293,6 +293,9 @@ export class ExecutionService {
       if (fast) this.#running--;
       const existing = req.dedupeKey ? this.#findByDedupe(req.dedupeKey) : undefined;
       if (existing) return this.#view(existing);
+      if (req.id && this.#store.getExecution(req.id)) {
+        throw new EngineRequestError(`execution "${req.id}" already exists`, 409);
+      }
       throw error;
     }
     // One audit line for the coalesced transitions (each with its timestamp in `log`).

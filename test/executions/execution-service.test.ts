@@ -186,6 +186,18 @@ describe('state machine', () => {
     expect(h.outputs).toHaveLength(3);
   });
 
+  it('refuses a request that reuses an existing id', async () => {
+    addAction('core.noop', 'noop');
+    const svc = service();
+    await svc.request({ action: 'core.noop', context: { user: 'u' }, id: 'fixed-id' });
+    await expect(
+      svc.request({ action: 'core.noop', context: { user: 'u' }, id: 'fixed-id' }),
+    ).rejects.toMatchObject({
+      status: 409,
+      message: 'execution "fixed-id" already exists',
+    });
+  });
+
   it('links children to their parent', async () => {
     addAction('core.noop', 'noop');
     const svc = service();
