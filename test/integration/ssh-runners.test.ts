@@ -62,9 +62,15 @@ describeWithSshd('ssh runners against a real sshd', () => {
   function ctxFor(
     runner: Runner,
     parameters: Record<string, unknown>,
-    extra: { action?: Partial<ActionDefinition>; timeoutMs?: number; secretParameters?: string[] } = {},
+    extra: {
+      action?: Partial<ActionDefinition>;
+      timeoutMs?: number;
+      secretParameters?: string[];
+      outputCapBytes?: number;
+    } = {},
   ): TestContext {
     return makeContext({
+      outputCapBytes: extra.outputCapBytes,
       action: { runner_type: runner.name, ...extra.action },
       parameters: { hosts: host(), username: SSH_TEST_USER, private_key: sshd.userKeyPath, ...parameters },
       timeoutMs: extra.timeoutMs,
@@ -120,6 +126,23 @@ describeWithSshd('ssh runners against a real sshd', () => {
     const badCwd = await run(cmd, { cmd: 'echo should-not-run', cwd: '/nonexistent-squall-dir' });
     expect(badCwd.status).toBe('failed');
     expect(badCwd.hosts[host()]!.stdout).toBe('');
+  });
+
+  it('caps the output kept per host and stream, and says how much there was', async () => {
+    const { cmd } = runnersFor();
+    const r = await run(
+      cmd,
+      { cmd: 'head -c 5000 /dev/zero | tr "\\0" x; echo small >&2' },
+      { outputCapBytes: 1000 },
+    );
+    expect(r.status).toBe('succeeded');
+    expect(r.hosts[host()]).toMatchObject({
+      stdout_truncated: true,
+      stdout_bytes_total: 5000,
+      stderr: 'small',
+    });
+    expect(r.hosts[host()]!.stdout).toBe('x'.repeat(1000));
+    expect(outputOf(r.ctx, 'stdout')).toBe(`${host()}: ${'x'.repeat(1000)}\n`);
   });
 
   it('sudo: runs as root (passwordless sudo); a sudo_password is used through stdin and never shown', async () => {
