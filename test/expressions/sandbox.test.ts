@@ -68,6 +68,13 @@ const jinjaProbes = [
   '{{ l|map(attribute="constructor")|list }}',
   '{{ [s]|sum(attribute="constructor") }}',
   '{{ s|attr("constructor") }}',
+  '{{ s|constructor }}',
+  '{{ s|__defineGetter__("ctx", range) }}{{ d }}',
+  '{{ s|valueOf }}',
+  '{{ s is constructor }}',
+  '{{ s is __proto__ }}',
+  '{{ [s]|map("constructor")|list }}',
+  '{{ [s]|select("constructor")|list }}',
 ];
 
 describe('Jinja sandbox', () => {

@@ -89,6 +89,23 @@ const testEnv = env as unknown as {
 };
 for (const [name, test] of Object.entries(tests)) testEnv.addTest(name, test);
 
+// Filter and test names are looked up as own properties only: `x|constructor` or `x is __proto__` must not
+// reach Object.prototype (nunjucks indexes plain objects).
+const registry = env as unknown as {
+  filters: Record<string, unknown>;
+  tests: Record<string, unknown>;
+  getFilter(name: string): unknown;
+  getTest(name: string): unknown;
+};
+registry.getFilter = (name: string) => {
+  if (!Object.hasOwn(registry.filters, name)) throw new Error(`filter not found: ${name}`);
+  return registry.filters[name];
+};
+registry.getTest = (name: string) => {
+  if (!Object.hasOwn(registry.tests, name)) throw new Error(`test not found: ${name}`);
+  return registry.tests[name];
+};
+
 /**
  * Jinja whitespace control nunjucks lacks: `{%+` keeps the indentation lstrip_blocks would remove and `+%}`
  * keeps the newline trim_blocks would remove. The kept whitespace is turned into an output expression

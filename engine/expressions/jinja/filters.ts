@@ -87,7 +87,8 @@ function selectBy(value: unknown, args: unknown[], keep: boolean, byAttr: boolea
   const rest = [...args];
   const attribute = byAttr ? rest.shift() : undefined;
   const testName = rest.shift();
-  const test = testName === undefined ? undefined : TESTS[String(testName)];
+  const test =
+    testName !== undefined && Object.hasOwn(TESTS, String(testName)) ? TESTS[String(testName)] : undefined;
   if (testName !== undefined && !test) throw new Error(`no test named '${String(testName)}'`);
   return iterate(value).filter((item) => {
     const v = byAttr ? attr(item, attribute) : item;
@@ -166,7 +167,7 @@ export const jinjaFilters: Record<string, Filter> = {
       });
     }
     const name = String(args.shift());
-    const filter = jinjaFilters[name] ?? extraFilters.get(name);
+    const filter = Object.hasOwn(jinjaFilters, name) ? jinjaFilters[name] : extraFilters.get(name);
     if (!filter) throw new Error(`no filter named '${name}'`);
     return iterate(value).map((i) => filter.call(this, i, ...args));
   },
