@@ -536,6 +536,9 @@ export class FakeDiscord {
   }
 
   #register(interaction: APIInteraction, http: boolean): FakeInteraction {
+    // A redelivery (same token) is the same interaction.
+    const known = this.interactions.get(interaction.token);
+    if (known) return known;
     const record: FakeInteraction = { interaction, responses: [], http, followups: [] };
     this.interactions.set(interaction.token, record);
     return record;
