@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { type InspectionError, inspectionErrors, inspectWorkflow } from '../../engine/workflows/inspector.ts';
-import { type MockActionExecution, RehearsalError, rehearse } from '../../engine/workflows/rehearsal.ts';
+import {
+  type MockActionExecution,
+  RehearsalError,
+  rehearse,
+  runWorkflowTestCase,
+  type WorkflowTestCase,
+} from '../../engine/workflows/rehearsal.ts';
 import { loadDefinition } from '../../engine/workflows/spec.ts';
 import { printJson } from '../output.ts';
 
@@ -127,5 +134,34 @@ export function registerWorkflowCommands(program: Command): void {
         process.stdout.write(`error: ${e.task_id ? `${e.task_id}: ` : ''}${e.message}\n`);
       }
       process.stdout.write(`output: ${JSON.stringify(result.output)}\n`);
+    });
+
+  workflow
+    .command('test <cases...>')
+    .description(
+      'Run workflow test cases (YAML/JSON: workflow, inputs, mock_action_executions, expected_task_sequence, ...); exit 1 on a failure',
+    )
+    .option('--json', 'print JSON')
+    .action((files: string[], options: { json?: boolean }) => {
+      const outcomes = files.map((file) => {
+        let testCase: WorkflowTestCase;
+        try {
+          testCase = loadDefinition(readText(file, 'test case')) as WorkflowTestCase;
+        } catch (err) {
+          return { file, passed: false, failures: [`invalid YAML/JSON: ${(err as Error).message}`] };
+        }
+        const outcome = runWorkflowTestCase(testCase, { baseDir: dirname(resolve(file)) });
+        return { file, passed: outcome.passed, failures: outcome.failures };
+      });
+      if (options.json) printJson(outcomes);
+      else {
+        for (const o of outcomes) {
+          process.stdout.write(`${o.passed ? 'PASS' : 'FAIL'} ${o.file}\n`);
+          for (const f of o.failures) process.stdout.write(`  ${f}\n`);
+        }
+        const failed = outcomes.filter((o) => !o.passed).length;
+        process.stdout.write(`${outcomes.length - failed} passed, ${failed} failed\n`);
+      }
+      if (outcomes.some((o) => !o.passed)) process.exitCode = 1;
     });
 }

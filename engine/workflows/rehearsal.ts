@@ -30,6 +30,11 @@
  * the next round's tasks are asked for. Mocks for a task are a FIFO: an entry is used `num_iter` times (default
  * once); an entry with `seq_id` matches only the run at that sequence index.
  *
+ * ## Test cases
+ * `runWorkflowTestCase({workflow, inputs, mock_action_executions, expected_task_sequence, expected_routes,
+ * expected_workflow_status, expected_errors, expected_output, expected_term_tasks}, {baseDir})` checks one
+ * Orquesta-style test case (`squall workflow test <case.yaml>` runs files of them).
+ *
  * ## Step by step
  * `createRehearsal(options)` returns a {@link Rehearsal}: `nextTasks()`, `step(taskId?)` (one task with its
  * mock), `forward(taskId, statuses, opts)` (statuses by hand), `runRound()`, `run()`, `rerun(tasks)`,
@@ -37,6 +42,7 @@
  * continues from a saved state (e.g. to rerun failed tasks of a finished rehearsal).
  */
 import { readFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
 import type { ExpressionFunction } from '../expressions/index.ts';
 import {
   Conductor,
@@ -315,6 +321,103 @@ export function resumeRehearsal(options: {
   const functions = options.kv ? { st2kv: staticSt2kv(options.kv), ...options.functions } : options.functions;
   const conductor = Conductor.deserialize(data, spec, functions ? { functions } : {});
   return new Rehearsal(spec, conductor, options.mocks ?? [], options.maxRounds);
+}
+
+/**
+ * A workflow test case, as Orquesta's rehearsal specs write them (YAML or JSON): the workflow file (relative to
+ * the case file), inputs, mocked action executions and the expectations to check.
+ */
+export interface WorkflowTestCase {
+  workflow: string;
+  inputs?: Record<string, unknown>;
+  mock_action_executions?: MockActionExecution[];
+  /** st2kv() values. */
+  kv?: Record<string, unknown>;
+  expected_task_sequence: string[];
+  /** Default [[]]. */
+  expected_routes?: string[][];
+  /** Default 'succeeded'. */
+  expected_workflow_status?: string;
+  expected_errors?: unknown[];
+  expected_output?: Record<string, unknown>;
+  expected_term_tasks?: string[];
+}
+
+export interface WorkflowTestOutcome {
+  passed: boolean;
+  failures: string[];
+  result?: RehearsalResult;
+}
+
+const routeful = (id: string) => (id.includes('__r') ? id : `${id}__r0`);
+/** Deep equality of JSON values (key order does not matter). */
+function same(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  return ka.every(
+    (k) => Object.hasOwn(b, k) && same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]),
+  );
+}
+
+/** Runs a test case and compares the outcome with its expectations (sequences: `task` means `task__r0`). */
+export function runWorkflowTestCase(
+  testCase: WorkflowTestCase,
+  options: { baseDir?: string } = {},
+): WorkflowTestOutcome {
+  if (!testCase || typeof testCase.workflow !== 'string' || !Array.isArray(testCase.expected_task_sequence)) {
+    return { passed: false, failures: ['a test case needs "workflow" and "expected_task_sequence"'] };
+  }
+  const file = isAbsolute(testCase.workflow)
+    ? testCase.workflow
+    : join(options.baseDir ?? '.', testCase.workflow);
+  let result: RehearsalResult;
+  try {
+    result = rehearse({
+      file,
+      inputs: testCase.inputs ?? {},
+      mocks: testCase.mock_action_executions ?? [],
+      ...(testCase.kv ? { kv: testCase.kv } : {}),
+    });
+  } catch (error) {
+    return { passed: false, failures: [(error as Error).message] };
+  }
+  const failures: string[] = [];
+  const seq = result.sequence.map(routeful);
+  const expectedSeq = testCase.expected_task_sequence.map(routeful);
+  if (!same(seq, expectedSeq)) {
+    failures.push(
+      `task sequence ${JSON.stringify(result.sequence)} != expected ${JSON.stringify(testCase.expected_task_sequence)}`,
+    );
+  }
+  const routes = testCase.expected_routes ?? [[]];
+  if (!same(result.routes, routes))
+    failures.push(`routes ${JSON.stringify(result.routes)} != expected ${JSON.stringify(routes)}`);
+  const status = testCase.expected_workflow_status ?? S.SUCCEEDED;
+  if (result.status !== status) failures.push(`status "${result.status}" != expected "${status}"`);
+  if (testCase.expected_errors !== undefined && !same(result.errors, testCase.expected_errors)) {
+    failures.push(
+      `errors ${JSON.stringify(result.errors)} != expected ${JSON.stringify(testCase.expected_errors)}`,
+    );
+  }
+  if (testCase.expected_output !== undefined && !same(result.output, testCase.expected_output)) {
+    failures.push(
+      `output ${JSON.stringify(result.output)} != expected ${JSON.stringify(testCase.expected_output)}`,
+    );
+  }
+  if (testCase.expected_term_tasks !== undefined) {
+    const actual = result.terminal_tasks.map(routeful).sort();
+    const expected = testCase.expected_term_tasks.map(routeful).sort();
+    if (!same(actual, expected)) {
+      failures.push(
+        `terminal tasks ${JSON.stringify(result.terminal_tasks)} != expected ${JSON.stringify(testCase.expected_term_tasks)}`,
+      );
+    }
+  }
+  return { passed: failures.length === 0, failures, result };
 }
 
 /** Rehearses a workflow to the end with mocked action results. */

@@ -148,4 +148,26 @@ describe('squall workflow inspect', () => {
     expect(exitCode).toBe(0);
     expect(JSON.parse(stdout).output).toEqual({ region: 'eu' });
   });
+
+  it('test runs Orquesta-style test case files and fails on a mismatch', async () => {
+    const good = join(tmp, 'good.yaml');
+    const bad = join(tmp, 'bad.yaml');
+    const workflow = join(root, 'sequential.yaml');
+    writeFileSync(
+      good,
+      `workflow: ${workflow}\ninputs: {name: Stanley}\nmock_action_executions:\n  - {task_id: task3, result: hi}\nexpected_task_sequence: [task1, task2, task3, continue]\nexpected_output: {greeting: hi}\n`,
+    );
+    writeFileSync(
+      bad,
+      `workflow: ${workflow}\nexpected_task_sequence: [task1]\nexpected_workflow_status: failed\n`,
+    );
+    const ok = await run(['workflow', 'test', good]);
+    expect(ok.exitCode).toBe(0);
+    expect(ok.stdout).toContain(`PASS ${good}`);
+    const ko = await run(['workflow', 'test', good, bad]);
+    expect(ko.exitCode).toBe(1);
+    expect(ko.stdout).toContain(`FAIL ${bad}`);
+    expect(ko.stdout).toContain('status "succeeded" != expected "failed"');
+    expect(ko.stdout).toContain('1 passed, 1 failed');
+  });
 });

@@ -7,6 +7,8 @@ import {
   RehearsalError,
   rehearse,
   resumeRehearsal,
+  runWorkflowTestCase,
+  type WorkflowTestCase,
 } from '../../engine/workflows/rehearsal.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -107,5 +109,25 @@ describe('rehearse (public API)', () => {
     expect(r.step('nope')).toBeUndefined();
     expect(r.result().sequence).toEqual(['task4', 'task1']);
     expect(r.run().status).toBe('succeeded');
+  });
+
+  it('runWorkflowTestCase passes every conformance run case and reports each mismatch', () => {
+    const root = join(here, '../../../shared/conformance/orquesta');
+    const suite = JSON.parse(readFileSync(join(root, 'cases.json'), 'utf8')) as {
+      cases: Array<Record<string, unknown>>;
+    };
+    const runs = suite.cases.filter((c) => c.kind === 'run') as unknown as WorkflowTestCase[];
+    for (const c of runs) expect(runWorkflowTestCase(c, { baseDir: root }).failures).toEqual([]);
+    const wrong = runWorkflowTestCase(
+      {
+        workflow: 'sequential.yaml',
+        expected_task_sequence: ['task1'],
+        expected_routes: [[], ['x']],
+        expected_output: {},
+      },
+      { baseDir: root },
+    );
+    expect(wrong.passed).toBe(false);
+    expect(wrong.failures).toHaveLength(3);
   });
 });
