@@ -13,6 +13,7 @@ type Bench = () => Promise<BenchResult[]>;
 const BENCHES: Record<string, () => Promise<Bench>> = {
   rules: async () => (await import('./rules.bench.ts')).benchRules,
   aliases: async () => (await import('./aliases.bench.ts')).benchAliases,
+  dispatch: async () => (await import('./dispatch.bench.ts')).benchDispatch,
   webhooks: async () => (await import('./webhook.bench.ts')).benchWebhooks,
 };
 

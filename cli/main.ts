@@ -1,11 +1,15 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../engine/config/load-config.ts';
 import { ApiError } from './api-client.ts';
+import { registerAliasCommands } from './commands/alias.ts';
 import { registerApiKeyCommands } from './commands/apikey.ts';
+import { registerChatCommands } from './commands/chat.ts';
 import { registerConfigCommands } from './commands/config.ts';
 import { registerContentCommands } from './commands/content.ts';
 import { registerExecutionCommands } from './commands/executions.ts';
 import { registerKeyCommands } from './commands/key.ts';
+import { registerPackLifecycleCommands } from './commands/pack-lifecycle.ts';
+import { registerSensorCommands } from './commands/sensor.ts';
 import { registerStartCommand } from './commands/start.ts';
 import { registerWorkflowCommands } from './commands/workflow.ts';
 import { DataDirLockedError } from './data-dir.ts';
@@ -19,9 +23,13 @@ export function buildProgram(): Command {
   registerConfigCommands(program);
   registerApiKeyCommands(program);
   registerContentCommands(program);
+  registerPackLifecycleCommands(program);
+  registerSensorCommands(program);
   registerExecutionCommands(program);
   registerWorkflowCommands(program);
   registerKeyCommands(program);
+  registerAliasCommands(program);
+  registerChatCommands(program);
   return program;
 }
 

@@ -1,6 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { registerAliasRoutes } from '../api/routes/aliases.ts';
 import { registerApiKeyRoutes } from '../api/routes/api-keys.ts';
+import { registerPackLifecycleRoutes } from '../api/routes/packs-lifecycle.ts';
+import { registerSensorRoutes } from '../api/routes/sensors.ts';
 import type { Engine } from '../engine/engine.ts';
 
 /** Authenticated /api/v1 routes beyond the core ones, wired in one place for the server and in-process CLI. */
@@ -8,5 +10,9 @@ export function extraApiPlugins(_engine: Engine): FastifyPluginAsync<{ engine: E
   return [
     async (scope, { engine }) => registerApiKeyRoutes(scope, engine),
     async (scope, { engine }) => registerAliasRoutes(scope, engine),
+    async (scope, { engine }) => {
+      await registerPackLifecycleRoutes(scope, engine);
+      await registerSensorRoutes(scope, engine);
+    },
   ];
 }

@@ -19,7 +19,9 @@ import type {
   TriggerInstance,
   TriggerType,
 } from './model/index.ts';
+import type { PackInstaller } from './pack-install/pack-installer.ts';
 import type { ExecutionRequest } from './runners/runner.ts';
+import type { SensorStatus } from './sensors/sensor-host.ts';
 import type { ExecutionQuery, Store } from './store/store.ts';
 import type { DispatchOptions, DispatchResult } from './triggers/trigger-dispatcher.ts';
 
@@ -65,6 +67,10 @@ export interface Engine {
   triggerTypes(): TriggerType[];
   /** Re-reads packs from disk (all, or the named ones) and re-registers everything without a restart. */
   reloadPacks(): Promise<PackReloadResult>;
+  /** `pack install|remove|show` (engine/pack-install): atomic installs into `<dataDir>/packs`, then a reload. */
+  readonly packInstaller?: PackInstaller;
+  /** Each sensor's process state (server role: the sensor host runs them; elsewhere `stopped`). */
+  sensorStatus?(): SensorStatus[];
 
   // executions
   run(request: ExecutionRequest, principal: Principal): Promise<ExecutionRecord>;
@@ -89,6 +95,8 @@ export interface Engine {
     payload: Record<string, unknown>,
     options?: DispatchOptions,
   ): DispatchResult;
+  /** Resolves once everything written so far is committed (group commit): answer 2xx after it. */
+  durable(): Promise<void>;
   /** Known webhook urls (from rules with core.st2.webhook and from config). */
   webhookKnown(url: string): boolean;
   listTriggerInstances(query: { trigger?: string; status?: string; limit?: number }): TriggerInstance[];
@@ -110,6 +118,8 @@ export interface Engine {
   start(): Promise<void>;
   /** Readiness for /readyz. */
   readiness(): { ready: boolean; checks: Record<string, boolean> };
+  /** Adds a named readiness check (e.g. a chat adapter's connection) to /readyz. */
+  addReadinessCheck(name: string, check: () => boolean): void;
   /** SIGTERM: stop taking work, give running executions the drain period, mark the rest abandoned. */
   drain(graceMs?: number): Promise<void>;
   close(): Promise<void>;

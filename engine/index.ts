@@ -14,6 +14,7 @@ import { ExecutionService } from './executions/execution-service.ts';
 import type { Logger } from './log/logger.ts';
 import type { ActionDefinition, ExecutionRecord, InquiryRecord, RuleDefinition } from './model/index.ts';
 import { isCompleted } from './model/index.ts';
+import { createPackLifecycle } from './pack-install/engine-packs.ts';
 import { loadRegistry } from './packs/discover.ts';
 import type { Registry } from './packs/registry.ts';
 import { enforceRules } from './rules/enforcer.ts';
@@ -21,6 +22,7 @@ import { RuleEngine } from './rules/rule-engine.ts';
 import { createBuiltinRunners, type InquiryRequest } from './runners/index.ts';
 import { createRemoteRunners, REMOTE_RUNNER_ALIASES } from './runners/remote-shell/index.ts';
 import type { ExecutionRequest, RunnerContext } from './runners/runner.ts';
+import { newObjectId } from './store/object-id.ts';
 import { SqliteStore } from './store/sqlite-store.ts';
 import { TimerScheduler } from './triggers/timers/timer-scheduler.ts';
 import { TriggerDispatcher } from './triggers/trigger-dispatcher.ts';
@@ -84,7 +86,8 @@ export async function createEngine(config: EngineConfig, options: CreateEngineOp
   const { logger } = options;
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   mkdirSync(path.join(config.dataDir, 'packs'), { recursive: true });
-  const store = new SqliteStore({ filename: path.join(config.dataDir, 'squall.db') });
+  // Group commit: hot-path writes of one event-loop turn share a commit (webhooks wait for it before answering).
+  const store = new SqliteStore({ filename: path.join(config.dataDir, 'squall.db'), groupCommit: true });
   const secretBox = SecretBox.fromKeyFile(config.crypto.keyPath);
   const events = new EventBus();
   const rbac = new Rbac(config.rbac);
@@ -181,6 +184,19 @@ export async function createEngine(config: EngineConfig, options: CreateEngineOp
   for (const [alias, name] of Object.entries(REMOTE_RUNNER_ALIASES)) runners.set(alias, runners.get(name)!);
   const orquesta = new OrquestaRunner({ store, logger, apiUrl });
   runners.set('orquesta', orquesta);
+  // Pack install/remove and the sensor host (engine/pack-install, engine/sensors).
+  const lifecycle = createPackLifecycle({
+    config,
+    logger,
+    role: options.role,
+    datastore,
+    principal: kvPrincipal('system'),
+    packs: () => [...registry.packs.values()],
+    sensors: () => registry.listSensors(),
+    reload: () => engine.reloadPacks(),
+    dispatch: (trigger, payload) => dispatcher.dispatch(trigger, payload),
+  });
+  runners.set(lifecycle.runner.name, lifecycle.runner);
 
   const executions = new ExecutionService({
     store,
@@ -236,7 +252,7 @@ export async function createEngine(config: EngineConfig, options: CreateEngineOp
         getAction: (ref) => registry.getAction(ref),
         store,
         requestExecution,
-        newId: randomUUID,
+        newId: newObjectId,
       });
       for (const e of enforcements) {
         audit?.record({
@@ -321,6 +337,7 @@ export async function createEngine(config: EngineConfig, options: CreateEngineOp
   };
 
   let started = false;
+  const readinessChecks = new Map<string, () => boolean>();
   let sweep: NodeJS.Timeout | undefined;
 
   const expireInquiries = async () => {
@@ -400,9 +417,12 @@ export async function createEngine(config: EngineConfig, options: CreateEngineOp
     aliases: () => registry.listAliases(),
     sensors: () => registry.listSensors(),
     triggerTypes: () => registry.listTriggerTypes(),
+    packInstaller: lifecycle.installer,
+    sensorStatus: () => lifecycle.sensorStatus(),
     async reloadPacks(): Promise<PackReloadResult> {
       registry = loadContent();
       applyContent();
+      if (started) await lifecycle.updateSensors();
       const packs = [...registry.packs.keys()];
       events.emit('packs__reload', { packs });
       return { packs, problems: registry.problems };
@@ -468,6 +488,9 @@ export async function createEngine(config: EngineConfig, options: CreateEngineOp
     waitForExecution: (id) => executions.waitFor(id),
 
     dispatchTrigger: (trigger, payload, opts) => dispatcher.dispatch(trigger, payload, opts),
+    durable: async () => {
+      await store.whenDurable?.();
+    },
     webhookKnown(url) {
       if (url in config.webhooks) return true;
       return effectiveRules().some(
@@ -541,23 +564,34 @@ export async function createEngine(config: EngineConfig, options: CreateEngineOp
         );
       if (options.role === 'server') {
         scheduleTimers();
+        await lifecycle.updateSensors();
         await expireInquiries();
         sweep = setInterval(() => void expireInquiries(), INQUIRY_SWEEP_MS);
         sweep.unref();
       }
     },
     readiness() {
-      const checks = { packs_loaded: registry.packs.size > 0, store_open: true, started };
+      const checks: Record<string, boolean> = {
+        packs_loaded: registry.packs.size > 0,
+        store_open: true,
+        started,
+      };
+      for (const [name, check] of readinessChecks) checks[name] = check();
       return { ready: Object.values(checks).every(Boolean), checks };
+    },
+    addReadinessCheck(name, check) {
+      readinessChecks.set(name, check);
     },
     async drain(graceMs) {
       timers?.stop();
+      await lifecycle.stopSensors();
       if (sweep) clearInterval(sweep);
       await dispatcher.idle();
       await executions.drain(graceMs);
     },
     async close() {
       timers?.stop();
+      await lifecycle.stopSensors();
       if (sweep) clearInterval(sweep);
       await dispatcher.idle();
       await executions.drain(config.executions.drainSeconds * 1000);

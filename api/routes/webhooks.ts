@@ -118,6 +118,8 @@ export async function registerWebhookRoutes(
       parameters = undefined;
     }
     const { instance, duplicate } = engine.dispatchTrigger(trigger, payload, { parameters, dedupeKey });
+    // 202 means committed: a crash after this answer must not lose the event.
+    await engine.durable();
     request.log.info({ trigger_instance_id: instance.id, trigger, actor, duplicate }, 'webhook accepted');
     return reply.code(202).send({ id: instance.id, trigger, duplicate });
   });

@@ -1,12 +1,17 @@
 import type { Command } from 'commander';
+import type { FastifyPluginAsync } from 'fastify';
+import { createDiscordAdapterFromConfig, discordInteractionsPlugin } from '../../adapters/discord/index.ts';
+import { createSlackAdapterFromConfig, slackEventsPlugin } from '../../adapters/slack/index.ts';
 import { createApiServer } from '../../api/server.ts';
+import type { ChatAdapter } from '../../bot/chat-adapter.ts';
 import { loadConfig } from '../../engine/config/load-config.ts';
 import { createEngine } from '../../engine/index.ts';
 import { createLogger } from '../../engine/log/logger.ts';
 import { acquireDataDir, writeAdminToken } from '../data-dir.ts';
 import { extraApiPlugins } from '../plugins.ts';
+import { createChatRuntime } from './chat.ts';
 
-/** `squall start`: the composition root — engine, HTTP API and chat adapters in one process. */
+/** `squall start`: the composition root — engine, HTTP API, the bot and its chat adapters, in one process. */
 export function registerStartCommand(program: Command): void {
   program
     .command('start')
@@ -22,24 +27,50 @@ export function registerStartCommand(program: Command): void {
         port: config.http.port,
       });
       let stopping = false;
+      // What has been started so far, closed again if start-up fails (e.g. a bad chat token) so the process exits.
+      const started: Array<() => Promise<unknown>> = [];
       try {
         const engine = await createEngine(config, { logger, role: 'server' });
+        started.push(() => engine.close());
+
+        // Chat platforms are on when their tokens are configured.
+        const slack = createSlackAdapterFromConfig(loaded.values, logger.child({ adapter: 'slack' }));
+        const discord = createDiscordAdapterFromConfig(loaded.values, logger.child({ adapter: 'discord' }));
+        const platforms: ChatAdapter[] = [...(slack ? [slack] : []), ...(discord ? [discord] : [])];
+        const publicPlugins: FastifyPluginAsync[] = [];
+        if (slack && !loaded.values['slack.app_token']) publicPlugins.push(slackEventsPlugin(slack));
+        if (discord && loaded.values['discord.public_key'])
+          publicPlugins.push(discordInteractionsPlugin(discord));
+        const chat = createChatRuntime({
+          engine,
+          values: loaded.values,
+          logger: logger.child({ component: 'bot' }),
+          adapters: platforms,
+        });
+        for (const adapter of platforms)
+          engine.addReadinessCheck(`adapter_${adapter.name}`, () => adapter.connected());
+
         const adminToken = writeAdminToken(config.dataDir);
         const app = await createApiServer({
           engine,
           logger,
           adminToken,
-          apiPlugins: extraApiPlugins(engine),
+          apiPlugins: [...extraApiPlugins(engine), chat.apiPlugin],
+          publicPlugins,
         });
+        started.push(() => app.close());
         await engine.start();
         await app.listen({ host: config.http.host, port: config.http.port });
         const address = app.server.address() as { port: number };
         lock.update({ host: config.http.host, port: address.port });
+        // Adapters connect after the HTTP port is open: Slack/Discord HTTP modes deliver there. Bad tokens fail fast.
+        await chat.bot.start();
         logger.info(
           {
             data_dir: config.dataDir,
             url: `http://${config.http.host}:${address.port}`,
             packs: engine.packs().length,
+            adapters: platforms.map((a) => a.name),
           },
           'squall is running',
         );
@@ -47,6 +78,7 @@ export function registerStartCommand(program: Command): void {
           if (stopping) return;
           stopping = true;
           logger.info({ signal }, 'stopping: draining running executions');
+          await chat.bot.stop().catch((err) => logger.warn({ err }, 'chat adapters did not stop cleanly'));
           await app.close().catch(() => {});
           await engine.drain(config.executions.drainSeconds * 1000);
           await engine.close();
@@ -58,6 +90,7 @@ export function registerStartCommand(program: Command): void {
         process.once('SIGTERM', () => void stop('SIGTERM'));
         process.once('SIGINT', () => void stop('SIGINT'));
       } catch (err) {
+        for (const close of started.reverse()) await close().catch(() => {});
         lock.release();
         throw err;
       }

@@ -237,6 +237,33 @@ export const CONFIG_KEYS: ConfigKey[] = [
       'Chat identity → Squall user, e.g. {"slack:T1:U2": "alice", "discord:G1:U9": "bob", "console:local": "admin"}.',
   },
   {
+    key: 'chat.role_mappings',
+    type: 'object',
+    default: {},
+    description:
+      'Chat identities or platform roles → Squall roles, e.g. {"slack:T1:*": ["operator"], "discord:G1:role:123": ["admin"]}.',
+  },
+  {
+    key: 'chat.pack_permissions',
+    type: 'object',
+    default: {},
+    description:
+      'Per-pack chat allow lists: {"<pack>": {"users": [...], "roles": [...], "channels": [...]}}.',
+  },
+  {
+    key: 'chat.approvals_channel',
+    type: 'string',
+    default: '',
+    description: 'Channel for approval prompts of inquiries with no chat origin and no route.',
+  },
+  {
+    key: 'chat.default_adapter',
+    type: 'string',
+    default: '',
+    defaultText: 'the first configured platform',
+    description: 'Adapter that delivers announcements to channels no adapter has claimed.',
+  },
+  {
     key: 'console.enabled',
     type: 'string',
     default: 'auto',

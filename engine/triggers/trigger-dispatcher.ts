@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { EventBus } from '../events/event-bus.ts';
 import type { Logger } from '../log/logger.ts';
 import type { TriggerInstance } from '../model/index.ts';
+import { newObjectId } from '../store/object-id.ts';
 import type { Store } from '../store/store.ts';
 
 export interface DispatchOptions {
@@ -47,7 +47,7 @@ export class TriggerDispatcher {
       if (seen) return { instance: seen, duplicate: true };
     }
     const instance: TriggerInstance = {
-      id: randomUUID(),
+      id: newObjectId(),
       trigger,
       trigger_parameters: options.parameters,
       payload,
