@@ -89,6 +89,18 @@ describe('renderTemplate', () => {
     expect((error as Error).message).toMatch(/^Jinja syntax error: /);
   });
 
+  it('st2 function errors carry the template', () => {
+    let error: unknown;
+    try {
+      renderTemplate('{{ "1.2" | version_bump_major }}', {});
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ExpressionError);
+    expect((error as ExpressionError).expression).toBe('{{ "1.2" | version_bump_major }}');
+    expect((error as Error).message).toContain('1.2 is not valid SemVer string');
+  });
+
   it('render errors say what failed', () => {
     expect(() => renderTemplate('{{ nope() }}', ctx)).toThrow(/'nope' is undefined/);
     expect(() => renderTemplate('{{ n + "x" }}', ctx)).toThrow(

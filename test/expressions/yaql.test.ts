@@ -195,6 +195,8 @@ describe('YAQL errors', () => {
     ["'a' - 1", "operator '-' needs numbers"],
     ['$.n.select($)', 'select() needs a list'],
     ['[].first()', 'first() of an empty list'],
+    ['regex_substring("abc", "x")', 'list index out of range'],
+    ['version_compare("1.2", "1.0.0")', '1.2 is not valid SemVer string'],
   ])('%s fails with an ExpressionError naming the expression', (expression, fragment) => {
     let error: unknown;
     try {

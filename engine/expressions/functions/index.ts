@@ -1,4 +1,5 @@
 /** st2's expression functions, available as Jinja filters and globals and as YAQL functions. */
+import { ExpressionError } from '../expression-error.ts';
 import type { ExpressionFunction } from '../index.ts';
 import { cryptoFunctions } from './crypto.ts';
 import { dataFunctions } from './data.ts';
@@ -21,3 +22,23 @@ export const st2Functions: Record<string, ExpressionFunction> = Object.freeze({
   ...cryptoFunctions,
   ...shellFunctions,
 });
+
+/**
+ * st2Functions as the template languages call them: their ExpressionErrors become plain errors so the
+ * renderer reports them with the template text (only callers' own ExpressionErrors pass through as is).
+ */
+export const internalSt2Functions: Record<string, ExpressionFunction> = Object.freeze(
+  Object.fromEntries(
+    Object.entries(st2Functions).map(([name, fn]) => [
+      name,
+      function (this: unknown, ...args: unknown[]) {
+        try {
+          return fn.apply(this, args);
+        } catch (err) {
+          if (err instanceof ExpressionError && err.language === undefined) throw new Error(err.message);
+          throw err;
+        }
+      },
+    ]),
+  ),
+);

@@ -4,7 +4,7 @@
  * runtime; compiled templates are cached by source text.
  */
 import nunjucks from 'nunjucks';
-import { st2Functions } from '../functions/index.ts';
+import { internalSt2Functions } from '../functions/index.ts';
 import { isKeywordArgs, makeKwargs } from '../kwargs.ts';
 import { isPlainObject, pyEquals, pyIn, truthy } from '../python-values.ts';
 import { extraFilters, jinjaFilters } from './filters.ts';
@@ -31,7 +31,7 @@ export function withKwargs<T extends (...args: unknown[]) => unknown>(fn: T): T 
 }
 
 for (const [name, filter] of Object.entries(jinjaFilters)) env.addFilter(name, filter);
-for (const [name, fn] of Object.entries(st2Functions)) {
+for (const [name, fn] of Object.entries(internalSt2Functions)) {
   const wrapped = withKwargs(fn);
   env.addFilter(name, wrapped);
   env.addGlobal(name, wrapped);

@@ -39,7 +39,8 @@ function cleanMessage(err: unknown): string {
 function fail(template: string, err: unknown, phase: 'syntax' | 'render'): never {
   const message = cleanMessage(err);
   const what = phase === 'syntax' ? 'Jinja syntax error' : 'Jinja error';
-  throw new ExpressionError(`${what}: ${message} in template ${JSON.stringify(template)}`, template, 'jinja');
+  const shown = template.length > 200 ? `${template.slice(0, 200)}…` : template;
+  throw new ExpressionError(`${what}: ${message} in template ${JSON.stringify(shown)}`, template, 'jinja');
 }
 
 /** True if the template is exactly one `{{ expr }}` output (whitespace around it allowed). */

@@ -4,7 +4,7 @@
  * Member and index access only reach own properties of plain objects and arrays (no prototypes).
  */
 import { ExpressionError } from '../expression-error.ts';
-import { st2Functions } from '../functions/index.ts';
+import { internalSt2Functions } from '../functions/index.ts';
 import type { ExpressionFunction } from '../index.ts';
 import { makeKwargs } from '../kwargs.ts';
 import { compilePythonRegex } from '../python-regex.ts';
@@ -198,7 +198,7 @@ export class Evaluator {
 
   private lookupFunction(name: string, scope: Scope): ExpressionFunction | undefined {
     if (Object.hasOwn(scope.functions, name)) return scope.functions[name];
-    if (Object.hasOwn(st2Functions, name)) return st2Functions[name];
+    if (Object.hasOwn(internalSt2Functions, name)) return internalSt2Functions[name];
     return undefined;
   }
 
