@@ -14,6 +14,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   rules: async () => (await import('./rules.bench.ts')).benchRules,
   aliases: async () => (await import('./aliases.bench.ts')).benchAliases,
   dispatch: async () => (await import('./dispatch.bench.ts')).benchDispatch,
+  workflows: async () => (await import('./workflows.bench.ts')).benchWorkflows,
   webhooks: async () => (await import('./webhook.bench.ts')).benchWebhooks,
 };
 

@@ -480,7 +480,8 @@ export async function createEngine(config: EngineConfig, options: CreateEngineOp
           re_run: {
             ref: id,
             ...(opts.tasks ? { tasks: opts.tasks } : {}),
-            ...(opts.resetItems ? { reset_items: true } : {}),
+            // with-items tasks whose items all run again, not only the failed ones
+            ...(opts.resetItems && opts.tasks ? { reset: opts.tasks } : {}),
           },
         },
       });

@@ -177,6 +177,16 @@ export class ExecutionService {
       getExecution: (id) => this.get(id),
       packConfig: (pack) => deps.packConfig?.(pack) ?? {},
       datastore: deps.datastore,
+      // Workflows pass cancel/pause/resume on to their children.
+      cancelExecution: async (id) => {
+        await this.cancel(id);
+      },
+      pauseExecution: async (id) => {
+        await this.pause(id);
+      },
+      resumeExecution: async (id) => {
+        await this.resume(id);
+      },
     };
   }
 
