@@ -192,50 +192,48 @@ export function renderMessage(
     .join('\n');
   if (description) embed.description = description;
 
+  // Fields take what the 6,000-character embed has left after the description; the ones that do not fit (and
+  // any beyond 25) are listed whole in fields.txt, in order.
   const fields = message.fields ?? [];
-  if (fields.length > 0) {
-    const shown = fields.slice(0, DISCORD_LIMITS.fields);
-    const rest = fields.slice(DISCORD_LIMITS.fields);
-    embed.fields = shown.map((f) => {
-      const name = clip(f.title || '\u200b', DISCORD_LIMITS.fieldName);
-      let value = f.value || '\u200b';
-      if (value.length > DISCORD_LIMITS.fieldValue) {
-        const filename = safeFilename(`${f.title || 'field'}.txt`);
-        files.push({ filename, content: f.value });
-        value = `${value.slice(0, DISCORD_LIMITS.fieldValue - 60)}… (whole value in ${filename})`;
-      }
-      return { name, value, inline: f.short === true };
-    });
-    if (rest.length > 0) {
-      files.push({
-        filename: 'fields.txt',
-        content: rest.map((f) => `${f.title}: ${f.value}`).join('\n'),
-      });
-    }
-  }
-
   const footerParts = [message.footer, str(extra.footer)].filter((x): x is string => !!x);
-  if (fields.length > DISCORD_LIMITS.fields) footerParts.push('more fields in fields.txt');
   const { rows, dropped } = actionRows(message.buttons ?? [], customId);
   if (dropped.length > 0) footerParts.push(`buttons not shown: ${dropped.join(', ')}`);
-  if (footerParts.length > 0) embed.footer = { text: clip(footerParts.join(' · '), DISCORD_LIMITS.footer) };
+  const fieldsNote = 'more fields in fields.txt';
+  const footerMax = Math.min(DISCORD_LIMITS.footer, DISCORD_LIMITS.embedTotal - embedLength(embed) - 50);
+  const footerFor = (parts: string[]) => clip(parts.join(' · '), Math.max(1, footerMax));
+  let fieldBudget =
+    DISCORD_LIMITS.embedTotal - embedLength(embed) - footerFor([...footerParts, fieldsNote]).length - 10;
+  const shown: NonNullable<APIEmbed['fields']> = [];
+  const rest: typeof fields = [];
+  for (const f of fields) {
+    if (rest.length > 0 || shown.length >= DISCORD_LIMITS.fields) {
+      rest.push(f);
+      continue;
+    }
+    const name = clip(f.title || '\u200b', DISCORD_LIMITS.fieldName);
+    const long = f.value.length > DISCORD_LIMITS.fieldValue;
+    const filename = safeFilename(`${f.title || 'field'}.txt`);
+    const value = long
+      ? `${f.value.slice(0, DISCORD_LIMITS.fieldValue - 60)}… (whole value in ${filename})`
+      : f.value || '\u200b';
+    if (name.length + value.length > fieldBudget) {
+      rest.push(f);
+      continue;
+    }
+    if (long) files.push({ filename, content: f.value });
+    fieldBudget -= name.length + value.length;
+    shown.push({ name, value, inline: f.short === true });
+  }
+  if (shown.length > 0) embed.fields = shown;
+  if (rest.length > 0) {
+    files.push({ filename: 'fields.txt', content: rest.map((f) => `${f.title}: ${f.value}`).join('\n') });
+    footerParts.push(fieldsNote);
+  }
+  if (footerParts.length > 0) embed.footer = { text: footerFor(footerParts) };
   const image = str(extra.image_url);
   if (image) embed.image = { url: image };
   const thumb = str(extra.thumb_url);
   if (thumb) embed.thumbnail = { url: thumb };
-
-  // The whole embed must stay within 6,000 characters: the description gives way (its text goes to a file).
-  const over = embedLength(embed) - DISCORD_LIMITS.embedTotal;
-  if (over > 0 && embed.description) {
-    const whole = [message.text, message.code].filter(Boolean).join('\n');
-    if (!files.some((f) => f.filename === 'message.txt'))
-      files.push({ filename: 'message.txt', content: whole });
-    embed.description = tailWithNote(
-      embed.description,
-      Math.max(200, embed.description.length - over - 100),
-      'message.txt',
-    );
-  }
 
   if (message.attachment)
     files.push({ filename: safeFilename(message.attachment.filename), content: message.attachment.content });
