@@ -7,7 +7,15 @@ import type { Principal } from './auth/principal.ts';
 import { Rbac } from './auth/rbac.ts';
 import type { EngineConfig } from './config/engine-config.ts';
 import { SecretBox } from './crypto/secret-box.ts';
-import { type KvPrincipal, kvContextProvider, kvTriggerRef, openDatastore } from './datastore/index.ts';
+import {
+  buildSt2kvContext,
+  collectKvReferences,
+  type KvPrincipal,
+  type KvReferences,
+  kvContextProvider,
+  kvTriggerRef,
+  openDatastore,
+} from './datastore/index.ts';
 import { type Engine, EngineRequestError, type PackReloadResult } from './engine.ts';
 import { EventBus } from './events/event-bus.ts';
 import { ExecutionService } from './executions/execution-service.ts';
@@ -39,6 +47,26 @@ export interface CreateEngineOptions {
 }
 
 const RULE_OVERRIDES_META = 'rule_overrides';
+
+/** Per trigger type, the datastore keys its rules' templates read (none: no lookup on the hot path). */
+function kvReferencesOfRules(rules: RuleDefinition[]): Map<string, KvReferences> {
+  const templates = new Map<string, string[]>();
+  const collect = (value: unknown, into: string[]) => {
+    if (typeof value === 'string') {
+      if (value.includes('st2kv') || value.includes('decrypt_kv')) into.push(value);
+    } else if (Array.isArray(value)) for (const v of value) collect(v, into);
+    else if (value && typeof value === 'object') for (const v of Object.values(value)) collect(v, into);
+  };
+  for (const rule of rules) {
+    const list = templates.get(rule.trigger.type) ?? [];
+    collect(rule.action.parameters, list);
+    collect(rule.criteria, list);
+    templates.set(rule.trigger.type, list);
+  }
+  const out = new Map<string, KvReferences>();
+  for (const [trigger, list] of templates) if (list.length) out.set(trigger, collectKvReferences(list));
+  return out;
+}
 
 /** Orquesta workflows are inspected when their pack loads: errors register with a warning and fail the run. */
 function inspectWorkflowAction(action: ActionDefinition): string[] {
@@ -138,6 +166,7 @@ export async function createEngine(config: EngineConfig, options: CreateEngineOp
         .map((r) => r.trigger.type),
     );
   let listened = listenedTriggers();
+  let kvRefsByTrigger = kvReferencesOfRules(effectiveRules());
 
   const ajv = new Ajv({ allErrors: false, strict: false });
   const createInquiry = async (ctx: RunnerContext, request: InquiryRequest): Promise<void> => {
@@ -247,12 +276,23 @@ export async function createEngine(config: EngineConfig, options: CreateEngineOp
     events,
     logger,
     process: async (instance) => {
+      // Datastore values the rules of this trigger type read (criteria patterns, action parameters), fetched once.
+      const refs = kvRefsByTrigger.get(instance.trigger);
+      const decrypted: string[] = [];
+      const kv = refs
+        ? await buildSt2kvContext(datastore, kvPrincipal('system'), refs, {
+            onDecrypted: (v) => decrypted.push(v),
+            missing: 'empty',
+          })
+        : undefined;
       const enforcements = await enforceRules(instance, {
         engine: ruleEngine,
         getAction: (ref) => registry.getAction(ref),
         store,
-        requestExecution,
+        requestExecution: (request) =>
+          requestExecution(decrypted.length ? { ...request, secretValues: [...decrypted] } : request),
         newId: newObjectId,
+        ...(kv ? { st2kv: () => kv.st2kv, extraContext: () => ({ __decrypt_kv: kv.__decrypt_kv }) } : {}),
       });
       for (const e of enforcements) {
         audit?.record({
@@ -332,6 +372,7 @@ export async function createEngine(config: EngineConfig, options: CreateEngineOp
 
   const applyContent = () => {
     ruleEngine.setRules(effectiveRules());
+    kvRefsByTrigger = kvReferencesOfRules(effectiveRules());
     listened = listenedTriggers();
     scheduleTimers();
   };

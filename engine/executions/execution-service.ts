@@ -225,8 +225,18 @@ export class ExecutionService {
         ? (templates, onDecrypted) => kvContext(templates, req.context.user, onDecrypted)
         : undefined,
     });
-    const secrets = keepSecret.length ? new Set([...secretNames, ...keepSecret]) : secretNames;
-    return this.#create(action, runner, req, parameters, secrets, { decrypted });
+    let secrets = keepSecret.length ? new Set([...secretNames, ...keepSecret]) : secretNames;
+    const given = (req.secretValues ?? []).filter((v) => v.length > 0);
+    if (given.length) {
+      // Values the requester decrypted (rule parameters): the parameters carrying them are secrets too.
+      const widened = new Set(secrets);
+      for (const [name, value] of Object.entries(parameters)) {
+        const text = typeof value === 'string' ? value : JSON.stringify(value);
+        if (text !== undefined && given.some((v) => text.includes(v))) widened.add(name);
+      }
+      secrets = widened;
+    }
+    return this.#create(action, runner, req, parameters, secrets, { decrypted: [...decrypted, ...given] });
   }
 
   #renderContext(action: ActionDefinition, req: ExecutionRequest): Record<string, unknown> {

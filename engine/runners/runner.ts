@@ -97,6 +97,11 @@ export interface ExecutionRequest {
    * as templates, and shell-quoted wherever a shell-cmd template substitutes them.
    */
   untrustedParameters?: string[];
+  /**
+   * Secret values decrypted while the request was built (a rule's `{{ st2kv.system.k | decrypt_kv }}`): parameters
+   * containing them are stored encrypted and masked, and the values are redacted from output.
+   */
+  secretValues?: string[];
   /** Idempotency key: a second request with the same key returns the first execution. */
   dedupeKey?: string;
   /** Id to use (e.g. re-runs); generated when absent. */
