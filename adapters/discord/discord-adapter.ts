@@ -161,6 +161,11 @@ export class DiscordAdapter implements ChatAdapter {
     return this.#client?.isReady() ?? false;
   }
 
+  /** True after start(): interactions can be answered over REST even while the gateway reconnects. */
+  get started(): boolean {
+    return this.#client !== undefined && this.#handler !== undefined;
+  }
+
   #rest() {
     const client = this.#client;
     if (!client) throw new Error('Discord adapter: not started');

@@ -62,7 +62,7 @@ export function discordInteractionsPlugin(
       const interaction = parseInteraction(raw);
       if (!interaction) return reply.code(400).send({ error: 'unreadable Discord interaction' });
       if (!replay.remember(interaction.id, now())) return reject('replayed interaction id');
-      if (!adapter.connected() && interaction.type !== 1)
+      if (!adapter.started && interaction.type !== 1)
         return reply.code(503).send({ error: 'Discord adapter not started' });
       const sent = new Promise<void>((resolve) => {
         reply.raw.once('finish', () => resolve());

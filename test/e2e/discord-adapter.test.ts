@@ -92,6 +92,23 @@ describe('Discord adapter: start', () => {
     adapter = undefined;
   });
 
+  it('fails fast when the gateway refuses the token at IDENTIFY (close 4004)', async () => {
+    // REST lets the token through here; the gateway does not.
+    fake.on('GET', /^\/gateway\/bot$/, () => ({
+      status: 200,
+      body: {
+        url: fake.gatewayUrl,
+        shards: 1,
+        session_start_limit: { total: 1000, remaining: 999, reset_after: 1, max_concurrency: 1 },
+      },
+    }));
+    adapter = makeAdapter({ token: 'revoked-token' });
+    await expect(adapter.start(handler)).rejects.toThrow(/login failed/);
+    expect(fake.identifies.map((i) => i.token)).toEqual(['revoked-token']);
+    expect(adapter.connected()).toBe(false);
+    adapter = undefined;
+  });
+
   it('fails fast when the API URL does not answer', async () => {
     adapter = makeAdapter({ apiUrl: 'http://127.0.0.1:9/api' });
     await expect(adapter.start(handler)).rejects.toThrow(/login failed.*discord\.api_url/);
@@ -271,6 +288,43 @@ describe('Discord adapter: slash command', () => {
         (v) => FakeDiscord.textOf(v).includes('line 1') && !FakeDiscord.textOf(v).includes('done'),
       ),
     ).toBe(true);
+  });
+
+  it('edits go through the interaction webhook while its token lives, then through the channel', async () => {
+    let ref: MessageRef | undefined;
+    handler.onMessageScript = async (_m, reply) => {
+      ref = await reply.post({ text: 'running', status: 'running' });
+    };
+    const a = await started();
+    await fake.sendInteraction(
+      slashInteraction({
+        applicationId: fake.applicationId,
+        user: ALICE,
+        guildId: fake.guild.id,
+        channelId: general(),
+        command: 'x',
+      }),
+    );
+    const posted = await fake.waitFor(() => ref);
+    // The interaction webhook no longer knows the token (expired): the bot edits its own message instead.
+    fake.on('PATCH', /^\/webhooks\//, () => ({
+      status: 404,
+      body: { message: 'Unknown Webhook', code: 10015 },
+    }));
+    await a.update(posted, { text: 'finished', status: 'succeeded' });
+    expect(fake.callsTo('PATCH', new RegExp(`^/channels/${general()}/messages/${posted.id}$`))).toHaveLength(
+      1,
+    );
+    expect(FakeDiscord.textOf(fake.messages.get(posted.id))).toContain('finished');
+    // A stored ref past the token's life goes to the channel route directly.
+    const old = {
+      ...posted,
+      extra: { interaction: { ...(posted.extra?.interaction as object), expiresAt: 0 } },
+    };
+    const webhookEdits = fake.callsTo('PATCH', /^\/webhooks\//).length;
+    await a.update(old, { text: 'later', status: 'succeeded' });
+    expect(fake.callsTo('PATCH', /^\/webhooks\//)).toHaveLength(webhookEdits);
+    expect(FakeDiscord.textOf(fake.messages.get(posted.id))).toContain('later');
   });
 
   it('a private answer replaces the deferred reply with an ephemeral follow-up', async () => {
