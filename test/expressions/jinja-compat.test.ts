@@ -7,9 +7,9 @@
  * Known differences NOT handled (documented so nobody is surprised):
  * - Numbers in exponent notation (`1e3`) are not literals.
  * - A tuple renders like a list (`(1, 2)` → `[1, 2]`); `%` formatting with a tuple works.
- * - strictUndefined (st2's StrictUndefined) fails only when an undefined value is output; `{% if missing %}`
- *   and `missing.attr` are quietly undefined, and the message is `'a.b' is undefined` for attribute misses
- *   (Jinja: "'dict object' has no attribute 'b'").
+ * - strictUndefined (st2's StrictUndefined) fails only when an undefined value is output (with Jinja's
+ *   messages: `'x' is undefined`, `'dict object' has no attribute 'k'`); `{% if missing %}` and
+ *   `missing ~ 'x'` are quietly undefined instead of failing.
  * - `{% do %}`, `namespace()`, `loop.cycle()` are not supported.
  * - Floats that are whole numbers render as `1`, not `1.0` (JavaScript has one number type).
  * - Python string methods are a fixed list (upper, lower, strip, split, startswith, replace, format, ...).

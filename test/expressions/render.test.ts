@@ -57,16 +57,25 @@ describe('renderTemplate', () => {
     expect(renderTemplate('[{{ missing }}][{{ dict.missing }}]', ctx)).toBe('[][]');
   });
 
-  it('strictUndefined fails and names the variable', () => {
-    expect(() => renderTemplate('Hi {{ missing }}', ctx, { strictUndefined: true })).toThrow(
-      "'missing' is undefined",
-    );
-    expect(() => renderTemplate('{{ dict.missing }}', ctx, { strictUndefined: true })).toThrow(
-      "'dict.missing' is undefined",
-    );
-    expect(() => renderValue('{{ user.name }}', {}, { strictUndefined: true })).toThrow(
-      "'user.name' is undefined",
-    );
+  it('strictUndefined fails with Jinja StrictUndefined messages naming the variable (checked with Jinja2 3.1.6)', () => {
+    const data = { d: { k: {} }, l: [{}], n: null, s: 'str' };
+    const opts = { strictUndefined: true };
+    const cases: Array<[string, string]> = [
+      ['{{ d.missing }}', "'dict object' has no attribute 'missing'"],
+      ['{{ user.name }}', "'user' is undefined"],
+      ['{{ l[5] }}', 'list object has no element 5'],
+      ['{{ d["k"].x }}', "'dict object' has no attribute 'x'"],
+      ['{{ n.x }}', "'None' has no attribute 'x'"],
+      ['{{ s.x }}', "'str object' has no attribute 'x'"],
+      ['{{ d.a.b }}', "'dict object' has no attribute 'a'"],
+      ['{{ l[0].z }}', "'dict object' has no attribute 'z'"],
+      ['Hi {{ missing }}', "'missing' is undefined"],
+    ];
+    for (const [template, message] of cases) {
+      expect(() => renderTemplate(template, data, opts)).toThrow(message);
+      expect(() => renderValue(template, data, opts)).toThrow(message);
+    }
+    expect(() => renderTemplate('{{ nope() ~ "" }}', data, opts)).toThrow(ExpressionError);
   });
 
   it('strictUndefined still allows None and `is defined` checks', () => {

@@ -32,6 +32,17 @@ function loopFilter(items: NjNode, cond: NjNode, name: NjNode, vars: number): Nj
   return node;
 }
 
+/** `[root, key, key...]` for a chain of plain lookups (`a.b[0]['c']`), else undefined. */
+function lookupPath(node: NjNode): Array<string | number> | undefined {
+  if (node.typename === 'Symbol') return [String(node.value)];
+  if (node.typename !== 'LookupVal') return undefined;
+  const val = node.val as NjNode;
+  if (val.typename !== 'Literal' || (typeof val.value !== 'string' && typeof val.value !== 'number'))
+    return undefined;
+  const head = lookupPath(node.target as NjNode);
+  return head ? [...head, val.value] : undefined;
+}
+
 /** A readable name for an expression node, for "'x.y' is undefined" messages. */
 export function nodeName(node: NjNode): string {
   switch (node.typename) {
@@ -322,6 +333,15 @@ export class PyCompiler extends Base {
     this._emit(') === true');
   }
 
+  /**
+   * Arguments that let the runtime explain an undefined output like Jinja does: the expression's name and,
+   * for a pure lookup chain (`a.b['c']`), its path, walked again only when the value is undefined.
+   */
+  private undefinedInfo(node: NjNode): string {
+    const path = lookupPath(node);
+    return `${JSON.stringify(nodeName(node))}, ${path ? JSON.stringify(path) : 'null'}, context, frame`;
+  }
+
   compileOutput(node: NjNode, frame: unknown): void {
     for (const child of node.children as NjNode[]) {
       if (this.valueMode) {
@@ -329,7 +349,7 @@ export class PyCompiler extends Base {
         this._emit(`${this.buffer} = `);
         if (this.strict) this._emit('runtime.ensureDefinedNamed(');
         this._compileExpression(child, frame);
-        if (this.strict) this._emit(`, ${JSON.stringify(nodeName(child))})`);
+        if (this.strict) this._emit(`, ${this.undefinedInfo(child)})`);
         this._emitLine(';');
         continue;
       }
@@ -340,7 +360,7 @@ export class PyCompiler extends Base {
       this._emit(`${this.buffer} += runtime.suppressValue(`);
       if (this.strict) this._emit('runtime.ensureDefinedNamed(');
       this._compileExpression(child, frame);
-      if (this.strict) this._emit(`, ${JSON.stringify(nodeName(child))})`);
+      if (this.strict) this._emit(`, ${this.undefinedInfo(child)})`);
       this._emit(', env.opts.autoescape);\n');
     }
   }

@@ -117,9 +117,43 @@ function suppressValue(val: unknown): string {
   return pyStr(val);
 }
 
-function ensureDefinedNamed(val: unknown, name: string): unknown {
-  if (val === undefined) throw new ExpressionError(`'${name}' is undefined`, undefined, 'jinja');
-  return val;
+/** Jinja's name for a value's type in "'dict object' has no attribute 'x'". */
+function jinjaTypeName(value: unknown): string {
+  if (value === null) return "'None'";
+  const t = pyTypeName(value);
+  return `'${t === 'NoneType' ? 'None' : t} object'`;
+}
+
+/**
+ * Strict undefined (st2's StrictUndefined) fails when an undefined value is output. For a pure lookup chain
+ * the message is Jinja's: `'x' is undefined` for a root name, `'dict object' has no attribute 'k'` for a key.
+ */
+function ensureDefinedNamed(
+  val: unknown,
+  name: string,
+  path: Array<string | number> | null,
+  context: ContextLike,
+  frame: FrameLike,
+): unknown {
+  if (val !== undefined) return val;
+  let message = `'${name}' is undefined`;
+  if (path) {
+    let current = contextOrFrameLookup(context, frame, String(path[0]));
+    if (current === undefined) message = `'${path[0]}' is undefined`;
+    for (const key of path.slice(1)) {
+      if (current === undefined) break;
+      const next = memberLookup(current, key);
+      if (next === undefined) {
+        message =
+          Array.isArray(current) && typeof key === 'number'
+            ? `list object has no element ${key}`
+            : `${jinjaTypeName(current)} has no attribute '${key}'`;
+        break;
+      }
+      current = next;
+    }
+  }
+  throw new ExpressionError(message, undefined, 'jinja');
 }
 
 function compareChain(values: unknown[], ops: string[]): boolean {
