@@ -155,7 +155,7 @@ export function slashInteraction(
       type: ApplicationCommandType.ChatInput,
       options: [{ type: ApplicationCommandOptionType.String, name: 'command', value: o.command }],
     },
-  } as APIChatInputApplicationCommandInteraction;
+  } satisfies APIChatInputApplicationCommandInteraction;
 }
 
 /** A button click (MESSAGE_COMPONENT, type 3) on `message`. */
@@ -167,5 +167,5 @@ export function buttonInteraction(
     type: InteractionType.MessageComponent,
     message: o.message,
     data: { custom_id: o.customId, component_type: ComponentType.Button },
-  } as APIMessageComponentButtonInteraction;
+  } satisfies APIMessageComponentButtonInteraction;
 }
