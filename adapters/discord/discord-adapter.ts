@@ -213,11 +213,12 @@ export class DiscordAdapter implements ChatAdapter {
     } catch (err) {
       this.#client = undefined;
       await client.destroy().catch(() => undefined);
-      throw new Error(
-        `Discord adapter: login failed (${describeError(err)}); check DISCORD_TOKEN${
-          this.#o.apiUrl ? ` and discord.api_url (${this.#o.apiUrl})` : ''
-        }`,
-      );
+      const reason = describeError(err);
+      // Message Content is a privileged intent: the gateway refuses it (4014) until the portal allows it.
+      const hint = /disallowed intent/i.test(reason)
+        ? 'enable the Message Content intent (Developer Portal → Bot → Privileged Gateway Intents)'
+        : `check DISCORD_TOKEN${this.#o.apiUrl ? ` and discord.api_url (${this.#o.apiUrl})` : ''}`;
+      throw new Error(`Discord adapter: login failed (${reason}); ${hint}`);
     }
     this.#botUserId = client.user?.id;
     this.#applicationId ??= client.application?.id;

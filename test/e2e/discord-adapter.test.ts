@@ -109,6 +109,14 @@ describe('Discord adapter: start', () => {
     adapter = undefined;
   });
 
+  it('fails fast with a hint when the Message Content intent is not allowed for the application (4014)', async () => {
+    await fake.close();
+    fake = await FakeDiscord.start({ allowedIntents: 1 | 512 | 4096 });
+    adapter = makeAdapter();
+    await expect(adapter.start(handler)).rejects.toThrow(/disallowed intents.*Message Content intent/i);
+    adapter = undefined;
+  });
+
   it('fails fast when the API URL does not answer', async () => {
     adapter = makeAdapter({ apiUrl: 'http://127.0.0.1:9/api' });
     await expect(adapter.start(handler)).rejects.toThrow(/login failed.*discord\.api_url/);

@@ -99,6 +99,8 @@ export interface FakeDiscordOptions {
   guilds?: FakeGuild[];
   /** Gateway heartbeat interval (default 45 s: no heartbeat during most tests). */
   heartbeatIntervalMs?: number;
+  /** Privileged intents the application may use (default all); others close IDENTIFY with 4014. */
+  allowedIntents?: number;
 }
 
 type Override = (call: {
@@ -139,6 +141,7 @@ export class FakeDiscord {
   readonly #overrides: Array<{ method: string; path: RegExp; fn: Override }> = [];
   readonly #waiters = new Set<() => void>();
   readonly #heartbeatMs: number;
+  readonly #allowedIntents: number;
   #seq = 0;
   #port = 0;
 
@@ -162,6 +165,7 @@ export class FakeDiscord {
       },
     ];
     this.#heartbeatMs = options.heartbeatIntervalMs ?? 45_000;
+    this.#allowedIntents = options.allowedIntents ?? 0xffffffff;
     this.#server = createServer((req, res) => {
       void this.#route(req, res).catch((err: unknown) => {
         const e = err instanceof HttpError ? err : new HttpError(500, 0, String(err));
@@ -407,6 +411,10 @@ export class FakeDiscord {
     this.identifies.push(identify);
     if (identify.token !== this.token) {
       ws.close(4004, 'Authentication failed.');
+      return;
+    }
+    if ((identify.intents & ~this.#allowedIntents) !== 0) {
+      ws.close(4014, 'Disallowed intent(s).');
       return;
     }
     const ready: GatewayReadyDispatchData = {
