@@ -342,7 +342,10 @@ class SupervisedSensor {
     if (['running', 'starting', 'restarting'].includes(this.status.state)) this.status.state = 'stopped';
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    if (child.connected) child.send({ type: 'stop' } satisfies HostMessage, () => {});
+    // A process that stopped beating cannot run cleanup(): kill it at once.
+    const beating = Date.now() - this.#lastBeat <= 2 * this.t.heartbeatMs + 100;
+    if (!beating) child.kill('SIGKILL');
+    else if (child.connected) child.send({ type: 'stop' } satisfies HostMessage, () => {});
     else child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), this.t.cleanupTimeoutMs + 1000);
     await exited;
