@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { registerSquallCommand } from '../../adapters/discord/squall-command.ts';
 import { loadConfig } from '../../engine/config/load-config.ts';
 import { printJson } from '../output.ts';
 
@@ -21,6 +20,8 @@ export function registerDiscordCommands(program: Command): void {
       };
       const token = value('discord.token');
       if (!token) throw new Error('discord.token (DISCORD_TOKEN) is not set: nothing to register with');
+      // Loaded on use: discord.js is not needed by every `squall` invocation.
+      const { registerSquallCommand } = await import('../../adapters/discord/squall-command.ts');
       const result = await registerSquallCommand({
         token,
         ...(value('discord.application_id') ? { applicationId: value('discord.application_id') } : {}),
