@@ -292,7 +292,7 @@ export class PackInstaller {
           const have = installed.get(ref);
           if (planned) {
             const want = spec.version;
-            if (want && isVersionLike(want) && !sameVersion(planned.version, want) && !opts.force)
+            if (want && isVersionLike(want) && !sameVersion(planned.version, want))
               throw new StepFailure(
                 `version conflict: ${requiredBy} requires "${ref}" ${want}, but ${planned.requiredBy} brings ${ref} ${planned.version}`,
                 'conflict',
