@@ -400,7 +400,13 @@ export class DiscordAdapter implements ChatAdapter {
     respond: InteractionResponder,
   ): Promise<void> {
     const user = interactionIdentity(interaction);
-    if (!user) return;
+    if (!user) {
+      await respond({
+        type: InteractionResponseType.ChannelMessageWithSource,
+        data: { content: 'Squall cannot tell who sent this command.', flags: MessageFlags.Ephemeral },
+      });
+      return;
+    }
     await respond({ type: InteractionResponseType.DeferredChannelMessageWithSource });
     const channel = interactionChannel(interaction);
     const channelName = interactionChannelName(interaction);
