@@ -8,9 +8,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createDiscordAdapterFromConfig } from '../../adapters/discord/discord-config.ts';
 import { registerSquallCommand } from '../../adapters/discord/squall-command.ts';
 import { registerDiscordCommands } from '../../cli/commands/discord.ts';
-import { FakeDiscord } from '../fakes/discord.ts';
+import { silentLogger } from '../../engine/log/logger.ts';
+import { DiscordSigner, FakeDiscord } from '../fakes/discord.ts';
 
 let fake: FakeDiscord;
 let dir: string;
@@ -86,5 +88,34 @@ describe('Discord slash command registration', () => {
       registerSquallCommand({ token: fake.token, apiUrl: fake.apiUrl, guildId: 'ops' }),
     ).rejects.toThrow(/--guild expects a guild id/);
     expect(fake.commands).toHaveLength(0);
+  });
+});
+
+describe('Discord adapter from configuration', () => {
+  it('is off without a token, on with one (HTTP interactions only with a public key), and starts from the values', async () => {
+    expect(createDiscordAdapterFromConfig({ 'discord.token': '' }, silentLogger())).toBeUndefined();
+    const gatewayOnly = createDiscordAdapterFromConfig({ 'discord.token': fake.token }, silentLogger());
+    expect(gatewayOnly?.publicKey).toBeUndefined();
+    const signer = new DiscordSigner();
+    const adapter = createDiscordAdapterFromConfig(
+      {
+        'discord.token': fake.token,
+        'discord.public_key': signer.publicKey,
+        'discord.api_url': `${fake.apiUrl}/v10/`,
+        'chat.prefix': '?',
+      },
+      silentLogger(),
+    )!;
+    expect(adapter.publicKey).toBe(signer.publicKey);
+    await adapter.start({ onMessage: async () => {}, onAction: async () => {} });
+    try {
+      expect(adapter.connected()).toBe(true);
+      expect(adapter.applicationId).toBe(fake.applicationId);
+    } finally {
+      await adapter.stop();
+    }
+    expect(() =>
+      createDiscordAdapterFromConfig({ 'discord.token': 't', 'discord.public_key': 'xyz' }, silentLogger()),
+    ).toThrow(/discord\.public_key/);
   });
 });
