@@ -224,6 +224,7 @@ export async function createEngine(config: EngineConfig, options: CreateEngineOp
     sensors: () => registry.listSensors(),
     reload: () => engine.reloadPacks(),
     dispatch: (trigger, payload) => dispatcher.dispatch(trigger, payload),
+    isAdmin: (user) => rbac.principal(user).isAdmin,
   });
   runners.set(lifecycle.runner.name, lifecycle.runner);
 

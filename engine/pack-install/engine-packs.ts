@@ -30,6 +30,8 @@ export function createPackLifecycle(deps: {
   sensors: () => SensorDefinition[];
   reload: () => Promise<PackReloadResult>;
   dispatch: (trigger: string, payload: Record<string, unknown>) => void;
+  /** Who may run packs.install/uninstall/register: admins and `system` (rules, sensors). Default: anyone. */
+  isAdmin?: (user: string) => boolean;
 }): PackLifecycle {
   const installer = new PackInstaller({
     packsDir: path.join(deps.config.dataDir, 'packs'),
@@ -39,7 +41,11 @@ export function createPackLifecycle(deps: {
     installed: deps.packs,
     reload: deps.reload,
   });
-  const runner = new PacksRunner({ installer: () => installer, reload: deps.reload });
+  const runner = new PacksRunner({
+    installer: () => installer,
+    reload: deps.reload,
+    mayManage: (user) => !deps.isAdmin || user === 'system' || (user !== undefined && deps.isAdmin(user)),
+  });
   let host: SensorHost | undefined;
   let stopped = false;
   return {

@@ -35,6 +35,8 @@ export class PacksRunner implements Runner {
     private readonly deps: {
       installer: () => PackInstaller | undefined;
       reload: () => Promise<PackReloadResult>;
+      /** Installing packs runs their code: only admins (and rules/sensors as `system`) may. */
+      mayManage?: (user: string | undefined) => boolean;
     },
   ) {}
 
@@ -42,6 +44,12 @@ export class PacksRunner implements Runner {
     const { runnerParams, actionParams } = splitParameters(ctx, this.parameters);
     const installer = this.deps.installer();
     const operation = String(runnerParams.operation ?? '');
+    const user = ctx.context.user;
+    if (this.deps.mayManage && !this.deps.mayManage(user))
+      return {
+        status: 'failed',
+        result: { error: `user "${user}" may not ${operation} packs: pack management is for admins` },
+      };
     if (operation === 'register') {
       const result = await this.deps.reload();
       const errors = result.problems.filter((p) => p.severity === 'error');
