@@ -11,6 +11,7 @@ export interface SensorsConfig {
   heartbeatTimeoutSeconds?: number;
   setupTimeoutSeconds?: number;
   pollTimeoutSeconds?: number;
+  cleanupTimeoutSeconds?: number;
   backoffInitialSeconds?: number;
   backoffMaxSeconds?: number;
   maxRestarts?: number;
@@ -24,6 +25,7 @@ export function sensorTimings(config: SensorsConfig | undefined): Partial<Sensor
     heartbeatTimeoutMs: ms(config.heartbeatTimeoutSeconds),
     setupTimeoutMs: ms(config.setupTimeoutSeconds),
     pollTimeoutMs: ms(config.pollTimeoutSeconds),
+    cleanupTimeoutMs: ms(config.cleanupTimeoutSeconds),
     backoffInitialMs: ms(config.backoffInitialSeconds),
     backoffMaxMs: ms(config.backoffMaxSeconds),
     maxRestarts: config.maxRestarts,

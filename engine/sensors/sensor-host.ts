@@ -125,7 +125,12 @@ class SupervisedSensor {
   #watchdog?: NodeJS.Timeout;
   #restartTimer?: NodeJS.Timeout;
   #stopping = false;
+  #runningSince = 0;
   #config: Record<string, unknown> = {};
+
+  #stableMs(): number {
+    return Math.max(10 * this.t.heartbeatMs, this.t.backoffMaxMs);
+  }
 
   constructor(
     public def: SensorDefinition,
@@ -193,6 +198,7 @@ class SupervisedSensor {
         child.send(m, (err) => err && this.log.debug({ ...fields, err }, 'sensor ipc send'));
     };
     child.on('message', (m: SensorMessage) => {
+      if (m.type === 'heartbeat' && this.#child === child) this.#lastBeat = Date.now();
       if (generation !== this.#generation) return;
       switch (m.type) {
         case 'booted':
@@ -215,8 +221,12 @@ class SupervisedSensor {
           break;
         case 'heartbeat':
           this.#lastBeat = Date.now();
+          // run() sensors have no poll to prove health: a stable stretch resets the backoff.
+          if (this.status.state === 'running' && this.#lastBeat - this.#runningSince > this.#stableMs())
+            this.#consecutive = 0;
           break;
         case 'running':
+          this.#runningSince = Date.now();
           this.status.state = 'running';
           this.log.info(fields, 'sensor running');
           break;
@@ -337,7 +347,6 @@ class SupervisedSensor {
     clearInterval(this.#watchdog);
     clearTimeout(this.#restartTimer);
     const child = this.#child;
-    this.#child = undefined;
     this.status.pid = undefined;
     if (['running', 'starting', 'restarting'].includes(this.status.state)) this.status.state = 'stopped';
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
@@ -348,8 +357,17 @@ class SupervisedSensor {
     else if (child.connected) child.send({ type: 'stop' } satisfies HostMessage, () => {});
     else child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), this.t.cleanupTimeoutMs + 1000);
+    // A process that stops beating while it should be cleaning up (blocked loop) is killed without waiting.
+    const stale = setInterval(
+      () => {
+        if (Date.now() - this.#lastBeat > 2 * this.t.heartbeatMs + 100) child.kill('SIGKILL');
+      },
+      Math.max(50, this.t.heartbeatMs),
+    );
     await exited;
     clearTimeout(timer);
+    clearInterval(stale);
+    if (this.#child === child) this.#child = undefined;
   }
 }
 
