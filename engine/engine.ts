@@ -19,6 +19,7 @@ import type {
   TriggerInstance,
   TriggerType,
 } from './model/index.ts';
+import type { PackConfigService } from './pack-configs/pack-config-service.ts';
 import type { PackInstaller } from './pack-install/pack-installer.ts';
 import type { ExecutionRequest } from './runners/runner.ts';
 import type { SensorStatus } from './sensors/sensor-host.ts';
@@ -69,6 +70,8 @@ export interface Engine {
   reloadPacks(): Promise<PackReloadResult>;
   /** `pack install|remove|show` (engine/pack-install): atomic installs into `<dataDir>/packs`, then a reload. */
   readonly packInstaller?: PackInstaller;
+  /** Pack configs (engine/pack-configs): masked views, reload (`pack register --configs`), per-run resolution. */
+  readonly packConfigs?: PackConfigService;
   /** Each sensor's process state (server role: the sensor host runs them; elsewhere `stopped`). */
   sensorStatus?(): SensorStatus[];
 

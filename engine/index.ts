@@ -22,6 +22,7 @@ import { ExecutionService } from './executions/execution-service.ts';
 import type { Logger } from './log/logger.ts';
 import type { ActionDefinition, ExecutionRecord, InquiryRecord, RuleDefinition } from './model/index.ts';
 import { isCompleted } from './model/index.ts';
+import { PackConfigService, type PackConfigServiceOptions } from './pack-configs/pack-config-service.ts';
 import { createPackLifecycle } from './pack-install/engine-packs.ts';
 import { loadRegistry } from './packs/discover.ts';
 import type { Registry } from './packs/registry.ts';
@@ -109,6 +110,22 @@ function draft4Required(schema: Record<string, unknown>): Record<string, unknown
   return out;
 }
 
+function createPackConfigs(
+  config: EngineConfig,
+  options: CreateEngineOptions,
+  datastore: PackConfigServiceOptions['datastore'],
+  principal: (user: string) => KvPrincipal,
+  logger: Logger,
+): PackConfigService {
+  return new PackConfigService({
+    configDir: config.packs.configDir,
+    datastore,
+    principal,
+    logger,
+    quiet: options.role === 'cli',
+  });
+}
+
 /** Wires the engine: store, registry, rules, executions, runners, triggers. The one facade outside code uses. */
 export async function createEngine(config: EngineConfig, options: CreateEngineOptions): Promise<Engine> {
   const { logger } = options;
@@ -156,6 +173,9 @@ export async function createEngine(config: EngineConfig, options: CreateEngineOp
     return registry;
   };
   let registry = loadContent();
+  // Pack configs (engine/pack-configs): validated at every pack (re)load, resolved when an execution uses them.
+  const packConfigs = createPackConfigs(config, options, datastore, kvPrincipal, logger);
+  packConfigs.load(registry.packs.values());
   const effectiveRules = (): Array<RuleDefinition & { enabled: boolean }> =>
     registry.listRules().map((rule) => ({ ...rule, enabled: registry.isRuleEnabled(rule.ref) }));
   const ruleEngine = new RuleEngine(effectiveRules());
@@ -239,6 +259,7 @@ export async function createEngine(config: EngineConfig, options: CreateEngineOp
     logger,
     audit,
     kvContext: kvContextProvider(datastore, kvPrincipal),
+    resolvePackConfig: (pack, user, onDecrypted) => packConfigs.resolve(pack, user, onDecrypted),
     // Actions read and write the datastore as the system user (user-scope access from actions is not offered yet).
     datastore: {
       async get(key, opts) {
@@ -446,7 +467,8 @@ export async function createEngine(config: EngineConfig, options: CreateEngineOp
     store,
     rbac,
     packs: () => [...registry.packs.values()],
-    packProblems: () => registry.problems,
+    packProblems: () => [...registry.problems, ...packConfigs.problems()],
+    packConfigs,
     actions: () => registry.listActions(),
     getAction: (ref) => registry.getAction(ref),
     rules: effectiveRules,
@@ -463,11 +485,12 @@ export async function createEngine(config: EngineConfig, options: CreateEngineOp
     sensorStatus: () => lifecycle.sensorStatus(),
     async reloadPacks(): Promise<PackReloadResult> {
       registry = loadContent();
+      packConfigs.load(registry.packs.values());
       applyContent();
       if (started) await lifecycle.updateSensors();
       const packs = [...registry.packs.keys()];
       events.emit('packs__reload', { packs });
-      return { packs, problems: registry.problems };
+      return { packs, problems: [...registry.problems, ...packConfigs.problems()] };
     },
 
     async run(request, principal) {

@@ -39,13 +39,14 @@ export function registerContentCommands(program: Command): void {
   pack
     .command('register')
     .description('Reload packs from disk into the running server (actions, rules, aliases, sensors)')
+    .option('--configs', 'reload only the pack configs (<config dir>/<pack>.yaml)')
     .option('--json', 'print JSON')
-    .action(async (options: { json?: boolean }) => {
+    .action(async (options: { json?: boolean; configs?: boolean }) => {
       await withClient(program.opts(), async (client) => {
         const result = await client.request<{
           packs: string[];
           problems: Array<{ severity: string; file: string; path?: string; message: string }>;
-        }>('POST', '/api/v1/packs/register', {});
+        }>('POST', options.configs ? '/api/v1/packs/configs/register' : '/api/v1/packs/register', {});
         if (options.json) return printJson(result);
         process.stdout.write(`registered ${result.packs.length} packs: ${result.packs.join(', ')}\n`);
         for (const p of result.problems)

@@ -38,6 +38,16 @@ export interface ExecutionServiceDeps {
   config: EngineConfig;
   logger: Logger;
   packConfig?(pack: string): Record<string, unknown>;
+  /**
+   * The pack's config resolved for one execution (datastore templates rendered as `user`; engine/pack-configs).
+   * Used for `config_context` in parameter templates (needs `kvContext` too) and for the runner's
+   * `services.packConfig`; every decrypted or secret value goes through `onDecrypted` into the redaction set.
+   */
+  resolvePackConfig?(
+    pack: string,
+    user: string | undefined,
+    onDecrypted: (value: string) => void,
+  ): Promise<Record<string, unknown>>;
   audit?: AuditLog;
   datastore?: RunnerServices['datastore'];
   /**
@@ -213,7 +223,6 @@ export class ExecutionService {
         400,
       );
     }
-    const kvContext = this.#d.kvContext;
     const { parameters, secretNames, decrypted } = await resolveParameters({
       action,
       runner,
@@ -221,9 +230,7 @@ export class ExecutionService {
       untrusted: req.untrustedParameters,
       context: this.#renderContext(action, req),
       kv: this.#d.datastore ? (scope, key) => this.#d.datastore!.get(key, { scope }) : undefined,
-      templateContext: kvContext
-        ? (templates, onDecrypted) => kvContext(templates, req.context.user, onDecrypted)
-        : undefined,
+      templateContext: this.#templateContext(action, req),
     });
     let secrets = keepSecret.length ? new Set([...secretNames, ...keepSecret]) : secretNames;
     const given = (req.secretValues ?? []).filter((v) => v.length > 0);
@@ -237,6 +244,52 @@ export class ExecutionService {
       secrets = widened;
     }
     return this.#create(action, runner, req, parameters, secrets, { decrypted: [...decrypted, ...given] });
+  }
+
+  /** Datastore values and (when a template reads it) the resolved pack config, for the templates about to render. */
+  #templateContext(
+    action: ActionDefinition,
+    req: ExecutionRequest,
+  ):
+    | ((templates: string[], onDecrypted: (value: string) => void) => Promise<Record<string, unknown>>)
+    | undefined {
+    const { kvContext, resolvePackConfig } = this.#d;
+    if (!kvContext) return undefined;
+    return async (templates, onDecrypted) => {
+      const data = await kvContext(templates, req.context.user, onDecrypted);
+      if (resolvePackConfig && templates.some((t) => t.includes('config_context')))
+        return {
+          ...data,
+          config_context: await resolvePackConfig(action.pack, req.context.user, onDecrypted),
+        };
+      return data;
+    };
+  }
+
+  /** The runner's services with this execution's pack config resolved; a config error fails only what reads it. */
+  async #runnerServices(
+    action: ActionDefinition,
+    rec: ExecutionRecord,
+    redactor: Redactor,
+  ): Promise<RunnerServices> {
+    const resolve = this.#d.resolvePackConfig;
+    if (!resolve) return this.services;
+    let config: Record<string, unknown> = {};
+    let failure: unknown;
+    try {
+      config = await resolve(action.pack, rec.context.user, (v) => redactor.add(v));
+    } catch (error) {
+      failure = error;
+    }
+    const services = this.services;
+    return {
+      ...services,
+      packConfig(pack) {
+        if (pack !== action.pack) return services.packConfig(pack);
+        if (failure) throw failure;
+        return config;
+      },
+    };
   }
 
   #renderContext(action: ActionDefinition, req: ExecutionRequest): Record<string, unknown> {
@@ -542,7 +595,7 @@ export class ExecutionService {
         timeoutMs: seconds ? seconds * 1000 : undefined,
         output: (stream, data) => this.#output(active, stream, data),
         logger,
-        services: this.services,
+        services: await this.#runnerServices(action, rec, redactor),
         addSecret: (value) => redactor.add(value),
         outputCapBytes: this.#d.config.executions.outputCapBytes,
         resumed,

@@ -29,6 +29,8 @@ export interface PackConfigProblem {
 
 /** A config that does not match its schema (or cannot be read). The message names file, key and expectation. */
 export class PackConfigError extends Error {
+  /** The caller can fix it (an API request that renders the config answers 400, not 500). */
+  readonly statusCode = 400;
   constructor(
     readonly file: string,
     readonly problems: PackConfigProblem[],
