@@ -93,14 +93,18 @@ export async function runGit(
   }
   try {
     // No credential helper may store what askpass hands out.
-    const result = await execa('git', ['-c', 'credential.helper=', ...args], {
-      cwd: options.cwd,
-      env,
-      extendEnv: true,
-      reject: false,
-      timeout: options.timeoutMs ?? 300_000,
-      stdin: 'ignore',
-    });
+    const result = await execa(
+      'git',
+      ['-c', 'credential.helper=', '-c', 'protocol.ext.allow=never', ...args],
+      {
+        cwd: options.cwd,
+        env,
+        extendEnv: true,
+        reject: false,
+        timeout: options.timeoutMs ?? 300_000,
+        stdin: 'ignore',
+      },
+    );
     if (result.exitCode !== 0) {
       const detail = redact(String(result.stderr || result.stdout || '').trim(), secrets);
       throw new GitError(

@@ -151,3 +151,30 @@ tasks:
     expect(action.parameters.cmd.default).toContain('1.1.0');
   }, 120_000);
 });
+
+describe('pack install without a server (in-process on the data dir)', () => {
+  it('installs, lists and removes with the CLI alone', async () => {
+    const root = tempDataDir('squall-pack-cli-');
+    try {
+      const repo = makePackRepo(path.join(root, 'repos', 'solo'), 'solo', '0.3.0');
+      const env = { SQUALL_DATA_DIR: path.join(root, 'data') };
+      const installed = await runCli(['pack', 'install', `${repo}=0.3.0`], env);
+      expect(installed.code, installed.stdout + installed.stderr).toBe(0);
+      expect(installed.stdout).toContain('in-process');
+      expect(installed.stdout).toContain('[ succeeded ] register');
+      const list = await runCli(['pack', 'list', '--json'], env);
+      expect(
+        (JSON.parse(list.stdout) as Array<{ ref: string; version: string }>).find((p) => p.ref === 'solo'),
+      ).toMatchObject({ version: '0.3.0' });
+      const conflict = await runCli(['pack', 'install', `${repo}=9.9.9`], env);
+      expect(conflict.code).toBe(1);
+      expect(conflict.stdout).toContain('[ failed ] download');
+      const removed = await runCli(['pack', 'remove', 'solo'], env);
+      expect(removed.code, removed.stderr).toBe(0);
+      const after = await runCli(['pack', 'list', '--json'], env);
+      expect((JSON.parse(after.stdout) as Array<{ ref: string }>).map((p) => p.ref)).not.toContain('solo');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

@@ -70,7 +70,7 @@ function git(args: string[], cwd: string, creds?: { username?: string; password?
   return new Promise<string>((resolve, reject) => {
     execFile(
       'git',
-      ['-c', 'credential.helper=', ...args],
+      ['-c', 'credential.helper=', '-c', 'protocol.ext.allow=never', ...args],
       { cwd, env, maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => {
         if (dir) rmSync(dir, { recursive: true, force: true });
