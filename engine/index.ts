@@ -28,6 +28,7 @@ import { loadRegistry } from './packs/discover.ts';
 import type { Registry } from './packs/registry.ts';
 import { enforceRules } from './rules/enforcer.ts';
 import { RuleEngine } from './rules/rule-engine.ts';
+import { ActionChainRunner, attachActionChainRunner } from './runners/action-chain/action-chain-runner.ts';
 import { createBuiltinRunners, type InquiryRequest } from './runners/index.ts';
 import { createRemoteRunners, REMOTE_RUNNER_ALIASES } from './runners/remote-shell/index.ts';
 import type { ExecutionRequest, RunnerContext } from './runners/runner.ts';
@@ -233,6 +234,8 @@ export async function createEngine(config: EngineConfig, options: CreateEngineOp
   for (const [alias, name] of Object.entries(REMOTE_RUNNER_ALIASES)) runners.set(alias, runners.get(name)!);
   const orquesta = new OrquestaRunner({ store, logger, apiUrl });
   runners.set('orquesta', orquesta);
+  const actionChain = new ActionChainRunner({ store, logger, getAction: (ref) => registry.getAction(ref) });
+  runners.set('action-chain', actionChain);
   // Pack install/remove and the sensor host (engine/pack-install, engine/sensors).
   const lifecycle = createPackLifecycle({
     config,
@@ -282,6 +285,7 @@ export async function createEngine(config: EngineConfig, options: CreateEngineOp
   });
 
   attachWorkflowRunner(orquesta, executions, logger);
+  attachActionChainRunner(actionChain, executions, logger);
 
   const requestExecution = (request: ExecutionRequest): Promise<ExecutionRecord> => {
     // A rule enforcement requests its execution once, even if the trigger instance is processed again after a crash.
