@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv } from 'ajv';
@@ -158,6 +158,7 @@ export async function createEngine(config: EngineConfig, options: CreateEngineOp
       builtinDir: config.packs.builtinDir,
       paths: config.packs.paths,
       ruleOverrides: overrides,
+      inspectAction: inspectWorkflowAction,
     });
     // Built-in packs carry st2 content Squall knows it cannot run (python, winrm): that is not news at every start.
     const builtinPacks = new Set(

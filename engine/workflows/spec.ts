@@ -80,7 +80,7 @@ const INLINE_VALUE = [
   'true',
   'false',
   'null',
-  String.raw`<%.*?%>`,
+  '<%.*?%>',
   String.raw`\{\{.*?\}\}`,
   String.raw`\{%.*?%\}`,
 ].join('|');

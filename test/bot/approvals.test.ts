@@ -208,7 +208,7 @@ describe('bot: approvals inside a workflow', () => {
     expect(done.status).toBe('succeeded');
     const final = await h.chat.waitFor(() => {
       const m = h!.chat.messages.find((x) => x.versions[0]!.text.includes(wf.id));
-      return m?.versions.at(-1)!.status === 'succeeded' ? m : undefined;
+      return m && m.versions.at(-1)?.status === 'succeeded' ? m : undefined;
     });
     expect(final.channel).toBe('C7');
   });
