@@ -7,6 +7,7 @@ import type { ChatAdapter } from '../../bot/chat-adapter.ts';
 import { loadConfig } from '../../engine/config/load-config.ts';
 import { createEngine } from '../../engine/index.ts';
 import { createLogger } from '../../engine/log/logger.ts';
+import { watchPacks } from '../../engine/pack-install/watch-packs.ts';
 import { acquireDataDir, writeAdminToken } from '../data-dir.ts';
 import { extraApiPlugins } from '../plugins.ts';
 import { createChatRuntime } from './chat.ts';
@@ -16,7 +17,8 @@ export function registerStartCommand(program: Command): void {
   program
     .command('start')
     .description('Run Squall: engine, HTTP API and webhooks, chat adapters (one process)')
-    .action(async () => {
+    .option('--watch', 'reload packs when files under the pack paths change (while authoring)')
+    .action(async (options: { watch?: boolean }) => {
       const loaded = loadConfig({ file: program.opts<{ config?: string }>().config });
       const logger = createLogger({ level: String(loaded.values['log.level']) });
       for (const warning of loaded.warnings) logger.warn(warning);
@@ -65,6 +67,7 @@ export function registerStartCommand(program: Command): void {
         lock.update({ host: config.http.host, port: address.port });
         // Adapters connect after the HTTP port is open: Slack/Discord HTTP modes deliver there. Bad tokens fail fast.
         await chat.bot.start();
+        const watcher = options.watch ? watchPacks(engine, config.packs.paths) : undefined;
         logger.info(
           {
             data_dir: config.dataDir,
@@ -78,6 +81,7 @@ export function registerStartCommand(program: Command): void {
           if (stopping) return;
           stopping = true;
           logger.info({ signal }, 'stopping: draining running executions');
+          watcher?.close();
           await chat.bot.stop().catch((err) => logger.warn({ err }, 'chat adapters did not stop cleanly'));
           await app.close().catch(() => {});
           await engine.drain(config.executions.drainSeconds * 1000);

@@ -52,6 +52,17 @@ export interface EngineConfig {
     connectTimeoutSeconds: number;
     maxParallel: number;
   };
+  sensors: {
+    heartbeatSeconds: number;
+    heartbeatTimeoutSeconds: number;
+    setupTimeoutSeconds: number;
+    /** Undefined: max(60, 3 × poll_interval). */
+    pollTimeoutSeconds?: number;
+    cleanupTimeoutSeconds: number;
+    backoffInitialSeconds: number;
+    backoffMaxSeconds: number;
+    maxRestarts: number;
+  };
   rbac: RbacConfig;
   webhooks: Record<string, WebhookConfig>;
   http: {

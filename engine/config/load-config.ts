@@ -281,6 +281,16 @@ function toEngineConfig(v: Record<string, unknown>, cwd: string): EngineConfig {
       connectTimeoutSeconds: v['ssh.connect_timeout'] as number,
       maxParallel: v['ssh.max_parallel'] as number,
     },
+    sensors: {
+      heartbeatSeconds: v['sensors.heartbeat_seconds'] as number,
+      heartbeatTimeoutSeconds: v['sensors.heartbeat_timeout_seconds'] as number,
+      setupTimeoutSeconds: v['sensors.setup_timeout_seconds'] as number,
+      pollTimeoutSeconds: (v['sensors.poll_timeout_seconds'] as number) || undefined,
+      cleanupTimeoutSeconds: v['sensors.cleanup_timeout_seconds'] as number,
+      backoffInitialSeconds: v['sensors.backoff_initial_seconds'] as number,
+      backoffMaxSeconds: v['sensors.backoff_max_seconds'] as number,
+      maxRestarts: v['sensors.max_restarts'] as number,
+    },
     rbac: { users: v.users as RbacConfig['users'], roles: v.roles as RbacConfig['roles'] },
     webhooks: v.webhooks as Record<string, WebhookConfig>,
     http: {
