@@ -3,7 +3,7 @@
  * DMs) and interactions (the `/squall` slash command, button clicks); HTTP interactions (POST
  * /discord/interactions, see discord-interactions-plugin.ts) bring the same interactions signed, and both kinds
  * go through ONE path (#onInteraction over raw `APIInteraction`s). Output is REST v10 through the client's REST
- * instance: embeds with a status colour (embeds.ts), edits throttled and coalesced (edit-throttle.ts) with 429
+ * instance: embeds with a status colour (embeds.ts), edits throttled and coalesced (../shared/edit-throttle.ts) with 429
  * retry_after honoured, what does not fit attached as files.
  */
 import { createHash } from 'node:crypto';
@@ -42,6 +42,8 @@ import type {
   Replier,
 } from '../../bot/chat-adapter.ts';
 import type { Logger } from '../../engine/log/logger.ts';
+import { EditThrottle } from '../shared/edit-throttle.ts';
+import { sleep, withTimeout } from '../shared/timing.ts';
 import {
   ADAPTER,
   commandOption,
@@ -50,7 +52,6 @@ import {
   interactionChannelName,
   interactionIdentity,
 } from './discord-incoming.ts';
-import { EditThrottle } from './edit-throttle.ts';
 import { DISCORD_LIMITS, type DiscordFile, type DiscordMessageBody, renderMessage } from './embeds.ts';
 import { discordPublicKey } from './interaction-signature.ts';
 
@@ -131,6 +132,7 @@ export class DiscordAdapter implements ChatAdapter {
       minIntervalMs: this.limits.minEditIntervalMs,
       send: (_key, edit) => this.#sendEdit(edit),
       retryAfterSeconds,
+      platform: 'Discord',
       onRateLimited: (key, seconds) =>
         this.#log.info(
           { message: key, retry_after_s: seconds },
@@ -719,20 +721,4 @@ export function describeError(err: unknown): string {
   const message = e?.message ?? String(err);
   // discord.js puts the token nowhere in its messages; strip anything that looks like one anyway.
   return `${message}${cause ? ` (${cause})` : ''}`.replace(/[\w-]{24,}\.[\w-]{6}\.[\w-]{27,}/g, '[token]');
-}
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -4,6 +4,7 @@
  * calls simply wait and retry).
  */
 import { webApi } from '@slack/bolt';
+import { sleep } from '../shared/timing.ts';
 
 /** Seconds Slack asked us to wait, when `err` is a rate-limit answer. */
 export function retryAfterSeconds(err: unknown): number | undefined {
@@ -12,8 +13,6 @@ export function retryAfterSeconds(err: unknown): number | undefined {
   if (e?.code === webApi.ErrorCode.RateLimitedError && typeof e.retryAfter === 'number') return e.retryAfter;
   return undefined;
 }
-
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Runs `call`, waiting out Retry-After on 429 up to `attempts` times. */
 export async function withRetryAfter<T>(

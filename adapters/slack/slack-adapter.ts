@@ -2,7 +2,7 @@
  * The Slack front door on @slack/bolt: Socket Mode when an app token is configured, otherwise HTTP mode
  * (events, commands and interactivity at POST /slack/events on Squall's HTTP server, see
  * slack-events-plugin.ts). The bot decides what to say; this adapter renders it in Block Kit (block-kit.ts),
- * throttles edits (edit-throttle.ts), honours 429 Retry-After and moves what does not fit into the thread.
+ * throttles edits (../shared/edit-throttle.ts), honours 429 Retry-After and moves what does not fit into the thread.
  */
 import { createHash } from 'node:crypto';
 import { App, SocketModeReceiver, webApi } from '@slack/bolt';
@@ -16,10 +16,11 @@ import type {
   Replier,
 } from '../../bot/chat-adapter.ts';
 import type { Logger } from '../../engine/log/logger.ts';
+import { EditThrottle } from '../shared/edit-throttle.ts';
+import { sleep, withTimeout } from '../shared/timing.ts';
 import { type Overflow, renderMessage, SLACK_LIMITS, type SlackPayload } from './block-kit.ts';
 import { boltLogger, scrubSecrets } from './bolt-logger.ts';
-import { EditThrottle } from './edit-throttle.ts';
-import { sleep, withRetryAfter } from './retry-after.ts';
+import { retryAfterSeconds, withRetryAfter } from './retry-after.ts';
 import { looksLikeChannelId, SlackDirectory } from './slack-directory.ts';
 import { SlackHttpReceiver } from './slack-http-receiver.ts';
 import {
@@ -114,6 +115,8 @@ export class SlackAdapter implements ChatAdapter {
     this.#edits = new EditThrottle<Edit>({
       minIntervalMs: this.limits.minEditIntervalMs,
       send: (_key, edit) => this.#sendEdit(edit),
+      retryAfterSeconds,
+      platform: 'Slack',
       onRateLimited: (key, seconds) =>
         this.#log.info(
           { message: key, retry_after_s: seconds },
@@ -642,18 +645,4 @@ function describeError(err: unknown): string {
     | undefined;
   const cause = e?.original?.cause?.code;
   return scrubSecrets(`${e?.message ?? String(err)}${cause ? ` (${cause})` : ''}`);
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -1,8 +1,8 @@
 /**
- * Per-message edit throttle: at most one edit per message every `minIntervalMs`, coalescing (only the newest
- * content is sent; callers whose content was superseded resolve when the newer one lands), and on HTTP 429
- * every message waits out retry_after before the newest content is retried. (The same design as the Slack
- * adapter's, with the rate-limit reading injected.)
+ * Per-message edit throttle shared by the chat adapters: at most one edit per message every `minIntervalMs`,
+ * coalescing (only the newest content is sent; callers whose content was superseded resolve when the newer one
+ * lands), and on HTTP 429 every message waits out the platform's retry delay before the newest content is
+ * retried. Each adapter injects how its platform reports a rate limit and names itself in errors.
  */
 
 interface Waiter {
@@ -24,6 +24,8 @@ export interface EditThrottleOptions<M> {
   send(key: string, message: M): Promise<void>;
   /** Seconds to wait when `err` is a rate-limit answer, else undefined. */
   retryAfterSeconds(err: unknown): number | undefined;
+  /** Platform name used in errors, e.g. `Slack` → "Slack adapter stopped: edit not sent". */
+  platform: string;
   /** Consecutive 429s on one message before its pending edit fails. */
   maxRateLimitRetries?: number;
   onRateLimited?(key: string, seconds: number): void;
@@ -33,7 +35,10 @@ export interface EditThrottleOptions<M> {
 export class EditThrottle<M> {
   readonly #slots = new Map<string, Slot<M>>();
   readonly #o: EditThrottleOptions<M>;
-  /** A 429 pauses every message's edits (conservative: Discord's buckets are per route and channel). */
+  /**
+   * A 429 pauses every message's edits: Slack's limits are per method and workspace; for Discord (buckets per
+   * route and channel) this is conservative.
+   */
   #pausedUntil = 0;
   #stopped = false;
 
@@ -41,13 +46,17 @@ export class EditThrottle<M> {
     this.#o = options;
   }
 
+  #stoppedError(): Error {
+    return new Error(`${this.#o.platform} adapter stopped: edit not sent`);
+  }
+
   #now(): number {
     return this.#o.now?.() ?? Date.now();
   }
 
-  /** Queues `message` as the newest content for `key`; resolves once it (or newer content) is on Discord. */
+  /** Queues `message` as the newest content for `key`; resolves once it (or newer content) is on the platform. */
   submit(key: string, message: M): Promise<void> {
-    if (this.#stopped) return Promise.reject(new Error('Discord adapter stopped: edit not sent'));
+    if (this.#stopped) return Promise.reject(this.#stoppedError());
     let slot = this.#slots.get(key);
     if (!slot) {
       this.#prune();
@@ -127,7 +136,7 @@ export class EditThrottle<M> {
     await Promise.allSettled(flushes);
     for (const slot of this.#slots.values()) {
       if (slot.timer) clearTimeout(slot.timer);
-      for (const w of slot.waiters.splice(0)) w.reject(new Error('Discord adapter stopped: edit not sent'));
+      for (const w of slot.waiters.splice(0)) w.reject(this.#stoppedError());
     }
   }
 }
