@@ -6,8 +6,10 @@ import { registerApiKeyCommands } from './commands/apikey.ts';
 import { registerChatCommands } from './commands/chat.ts';
 import { registerConfigCommands } from './commands/config.ts';
 import { registerContentCommands } from './commands/content.ts';
+import { registerDiscordCommands } from './commands/discord.ts';
 import { registerExecutionCommands } from './commands/executions.ts';
 import { registerKeyCommands } from './commands/key.ts';
+import { registerPackConfigCommands } from './commands/pack-config.ts';
 import { registerPackLifecycleCommands } from './commands/pack-lifecycle.ts';
 import { registerSensorCommands } from './commands/sensor.ts';
 import { registerStartCommand } from './commands/start.ts';
@@ -26,10 +28,12 @@ export function buildProgram(): Command {
   registerPackLifecycleCommands(program);
   registerSensorCommands(program);
   registerExecutionCommands(program);
+  registerPackConfigCommands(program);
   registerWorkflowCommands(program);
   registerKeyCommands(program);
   registerAliasCommands(program);
   registerChatCommands(program);
+  registerDiscordCommands(program);
   return program;
 }
 

@@ -11,6 +11,7 @@ import { compilePythonRegex } from '../python-regex.ts';
 import { isPlainObject, pyCompare, pyEquals, pyIn, pyTypeName, truthy } from '../python-values.ts';
 import type { YaqlArg, YaqlNode } from './ast.ts';
 import { YAQL_FUNCTIONS, YAQL_METHODS } from './std.ts';
+import { YaqlRuntimeError } from './yaql-runtime-error.ts';
 
 export interface Scope {
   dollar: unknown;
@@ -20,7 +21,7 @@ export interface Scope {
 }
 
 /** Thrown for evaluation failures; evaluate() adds the expression text. */
-export class YaqlRuntimeError extends Error {}
+export { YaqlRuntimeError };
 
 const BLOCKED = new Set(['constructor', '__proto__', 'prototype']);
 

@@ -7,7 +7,8 @@ import { isKeywordArgs } from '../kwargs.ts';
 import { pyFormat } from '../python-methods.ts';
 import { isPlainObject, pyCompare, pyEquals, pyIn, pyRepr, pyTypeName, truthy } from '../python-values.ts';
 import type { YaqlArg } from './ast.ts';
-import { type Evaluator, type Scope, YaqlRuntimeError } from './evaluator.ts';
+import type { Evaluator, Scope } from './evaluator.ts';
+import { YaqlRuntimeError } from './yaql-runtime-error.ts';
 
 type YaqlFunction = (ev: Evaluator, args: YaqlArg[], scope: Scope) => unknown;
 type YaqlMethod = (ev: Evaluator, receiver: unknown, args: YaqlArg[], scope: Scope) => unknown;

@@ -1,0 +1,2 @@
+/** A YAQL evaluation error (wrapped into an ExpressionError with the expression text by the caller). */
+export class YaqlRuntimeError extends Error {}
