@@ -32,6 +32,6 @@ export { renderDeep, renderTemplate, renderValue } from './jinja/render.ts';
 export { isKeywordArgs, makeKwargs } from './kwargs.ts';
 export { parsePythonLiteral } from './python-literal.ts';
 export { compilePythonRegex, translatePythonRegex } from './python-regex.ts';
-export { pyRepr, pyStr, truthy } from './python-values.ts';
+export { isPlainObject, pyRepr, pyStr, pyTypeName, truthy } from './python-values.ts';
 export { shellQuote, shellQuoteLeaves } from './shell-quote.ts';
 export { quoteTaintedExpressions, renderShellCommand } from './shell-template.ts';

@@ -4,13 +4,12 @@
  * never rendered itself. For shell-command runners the `cmd` parameter sees a payload whose string leaves are
  * shell-quoted, so `{{ trigger.body.x }}` can never inject shell syntax.
  */
-import { renderShellCommand, renderValue } from '../expressions/index.ts';
+import { isPlainObject, renderShellCommand, renderValue } from '../expressions/index.ts';
 import type { ActionDefinition } from '../model/action.ts';
 import type { RuleDefinition } from '../model/rule.ts';
 import type { TriggerInstance } from '../model/trigger.ts';
 import type { St2kv } from './criteria.ts';
 import { FALLBACK, renderFast } from './fast-template.ts';
-import { isPlainObject } from './python-ops.ts';
 
 /** Runners whose `cmd` parameter is a shell command line. */
 export const SHELL_CMD_RUNNERS: ReadonlySet<string> = new Set(['local-shell-cmd', 'remote-shell-cmd']);

@@ -4,12 +4,12 @@
  * looks its key up in `{trigger: payload}`, and applies its operator. Any exception makes the criterion false
  * and produces a failure reason worded exactly as st2 words it (it becomes a failed rule enforcement).
  */
-import { renderTemplate } from '../expressions/index.ts';
+import { isPlainObject, renderTemplate } from '../expressions/index.ts';
 import type { CriterionSpec, RuleDefinition } from '../model/rule.ts';
 import { FALLBACK, renderFast } from './fast-template.ts';
 import { getOperator, type Operator, SEARCH } from './operators.ts';
 import { type CompiledPath, compilePath, findAll, type PayloadLookup } from './payload-lookup.ts';
-import { isPlainObject, pyStr, pyTruthy } from './python-ops.ts';
+import { pyStr, pyTruthy } from './python-ops.ts';
 
 /** Datastore values visible to templates: `{ system: {...}, user: {...} }` (st2kv.system.*, st2kv.user.*). */
 export type St2kv = Record<string, unknown>;

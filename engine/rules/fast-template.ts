@@ -5,8 +5,7 @@
  * collections, names that Jinja would resolve to a dict method — returns FALLBACK and goes through the
  * expression module, which stays the one source of truth for template semantics.
  */
-import { shellQuote } from '../expressions/index.ts';
-import { isPlainObject } from './python-ops.ts';
+import { isPlainObject, shellQuote } from '../expressions/index.ts';
 
 export const FALLBACK: unique symbol = Symbol('fast-template-fallback');
 

@@ -4,13 +4,12 @@
  * are compiled once per pattern.
  */
 
-import { compilePythonRegex } from '../expressions/index.ts';
+import { compilePythonRegex, isPlainObject } from '../expressions/index.ts';
 import type { CriterionSpec } from '../model/rule.ts';
 import { fnmatch } from './fnmatch.ts';
 import { PayloadLookup } from './payload-lookup.ts';
 import {
   decodeBytes,
-  isPlainObject,
   PythonError,
   pyAffix,
   pyEquals,

@@ -4,7 +4,8 @@
  * `trigger..name`, `$.trigger.a` are supported; a `#suffix` (to test one field twice) is stripped first.
  * Paths are parsed once and cached by their text.
  */
-import { isPlainObject, PythonError, pyTruthy, pyTypeName } from './python-ops.ts';
+import { isPlainObject } from '../expressions/index.ts';
+import { PythonError, pyTruthy, pyTypeName } from './python-ops.ts';
 
 type Step =
   | { kind: 'root' }

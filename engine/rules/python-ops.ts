@@ -2,7 +2,22 @@
  * The Python semantics st2's rule operators inherit: `==`, `<`/`>`, `in`, `str.lower()`, `float()`, with the
  * TypeError/AttributeError messages Python gives, because those messages end up in rule enforcement failure
  * reasons. Values are JSON (null, boolean, number, string, array, plain object); bytes arrive as Uint8Array.
+ *
+ * Built on the expression module's Python values (engine/expressions: isPlainObject, pyTypeName, truthy); what
+ * stays here differs from it on purpose (the rule tests pin Python's error wording):
+ * - bytes (Uint8Array) are a value of their own here (`bytes` type, `b'...'` repr, compared by content, truthy
+ *   when non-empty, at any depth inside lists and dicts), which templates never see;
+ * - NaN is truthy, as in Python (the templates treat it as false);
+ * - `in`, `<` and `>` raise Python's TypeError wording instead of the templates' lenient answers, and strings
+ *   order by code point;
+ * - str(None) and str(undefined) are both `None` (a template renders undefined as ''), and repr escapes only
+ *   ASCII control characters, as the messages rule tests and stored enforcement reasons already carry.
  */
+import {
+  truthy as expressionTruthy,
+  pyTypeName as expressionTypeName,
+  isPlainObject,
+} from '../expressions/index.ts';
 
 /** A Python exception: `str(exc)` is `message`, the class name is `pythonType` (TypeError, KeyError, ...). */
 export class PythonError extends Error {
@@ -15,33 +30,16 @@ export class PythonError extends Error {
   }
 }
 
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
-
-/** Python `type(value).__name__` for JSON values. */
+/** Python `type(value).__name__` for JSON values and bytes. */
 export function pyTypeName(value: unknown): string {
-  if (value === null || value === undefined) return 'NoneType';
-  if (typeof value === 'boolean') return 'bool';
-  if (typeof value === 'number') return Number.isInteger(value) ? 'int' : 'float';
-  if (typeof value === 'string') return 'str';
-  if (value instanceof Uint8Array) return 'bytes';
-  if (Array.isArray(value)) return 'list';
-  if (typeof value === 'function') return 'function';
-  return 'dict';
+  return value instanceof Uint8Array ? 'bytes' : expressionTypeName(value);
 }
 
-/** Python truthiness. */
+/** Python truthiness: the templates' rules, plus bytes (non-empty) and NaN (true in Python). */
 export function pyTruthy(value: unknown): boolean {
-  if (value === null || value === undefined || value === false) return false;
-  if (typeof value === 'number') return value !== 0;
-  if (typeof value === 'string') return value.length > 0;
-  if (Array.isArray(value)) return value.length > 0;
   if (value instanceof Uint8Array) return value.length > 0;
-  if (isPlainObject(value)) return Object.keys(value).length > 0;
-  return true;
+  if (typeof value === 'number' && Number.isNaN(value)) return true;
+  return expressionTruthy(value);
 }
 
 const isNumeric = (v: unknown): v is number | boolean => typeof v === 'number' || typeof v === 'boolean';

@@ -5,6 +5,7 @@
  * skipped when one of its criteria is certainly false and nothing before it could have raised (st2 records
  * criteria exceptions as failed enforcements, so those must still be evaluated).
  */
+import { isPlainObject } from '../expressions/index.ts';
 import type { RuleDefinition } from '../model/rule.ts';
 import type { TriggerInstance } from '../model/trigger.ts';
 import {
@@ -17,7 +18,6 @@ import {
 } from './criteria.ts';
 import { EQUALS_NAMES } from './operators.ts';
 import { type CompiledPath, findAll } from './payload-lookup.ts';
-import { isPlainObject } from './python-ops.ts';
 
 export interface RuleMatch {
   rule: RuleDefinition;

@@ -1,9 +1,9 @@
 /**
  * Turns a rule YAML document (st2 format) into a RuleDefinition, with errors that name the file and field.
  */
+import { isPlainObject } from '../expressions/index.ts';
 import type { CriterionSpec, RuleDefinition } from '../model/rule.ts';
 import { isOperator, SEARCH } from './operators.ts';
-import { isPlainObject } from './python-ops.ts';
 
 export class RuleValidationError extends Error {
   constructor(

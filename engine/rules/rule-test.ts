@@ -3,12 +3,12 @@
  * (st2-rule-tester semantics: the rule counts as enabled, the trigger type must equal the instance's, criteria
  * are explained one by one, and a matching rule's action parameters are rendered).
  */
+import { isPlainObject } from '../expressions/index.ts';
 import type { ActionDefinition } from '../model/action.ts';
 import type { RuleDefinition } from '../model/rule.ts';
 import type { TriggerInstance } from '../model/trigger.ts';
 import { renderRuleActionParameters } from './action-parameters.ts';
 import { type CriterionExplanation, evaluateCriteria, explainCriteria, type St2kv } from './criteria.ts';
-import { isPlainObject } from './python-ops.ts';
 import { parseRuleDefinition, RuleValidationError } from './rule-parser.ts';
 
 export class TriggerInstanceFileError extends Error {
