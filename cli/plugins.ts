@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { registerAliasRoutes } from '../api/routes/aliases.ts';
 import { registerApiKeyRoutes } from '../api/routes/api-keys.ts';
+import { registerKeyRoutes } from '../api/routes/keys.ts';
 import { registerPackConfigRoutes } from '../api/routes/pack-configs.ts';
 import { registerPackLifecycleRoutes } from '../api/routes/packs-lifecycle.ts';
 import { registerSensorRoutes } from '../api/routes/sensors.ts';
@@ -10,6 +11,7 @@ import type { Engine } from '../engine/engine.ts';
 export function extraApiPlugins(_engine: Engine): FastifyPluginAsync<{ engine: Engine }>[] {
   return [
     async (scope, { engine }) => registerApiKeyRoutes(scope, engine),
+    async (scope, { engine }) => registerKeyRoutes(scope, engine, engine.datastore),
     async (scope, { engine }) => registerAliasRoutes(scope, engine),
     async (scope, { engine }) => registerPackConfigRoutes(scope, engine),
     async (scope, { engine }) => {
