@@ -8,7 +8,7 @@
  * argv is always an array and `shell` is never set, so there is no quoting to get wrong either way.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { StringDecoder } from 'node:string_decoder';
+import { CappedCapture, type CapturedStream } from '../output-capture.ts';
 import { abortKind } from '../runner-support.ts';
 
 export interface ProcessSpec {
@@ -28,11 +28,8 @@ export interface ProcessSpec {
   ipc?(child: ChildProcess): void;
 }
 
-export interface StreamCapture {
-  text: string;
-  truncated: boolean;
-  bytesTotal: number;
-}
+/** Kept output of one stream (the same shape the remote runner reports per host). */
+export type StreamCapture = CapturedStream;
 
 export interface ProcessOutcome {
   pid?: number;
@@ -44,44 +41,6 @@ export interface ProcessOutcome {
   aborted?: 'timeout' | 'canceled';
   /** Set when the process could not be started (ENOENT, EACCES, invalid argv...). */
   spawnError?: Error;
-}
-
-class Capture {
-  readonly #decoder = new StringDecoder('utf8');
-  readonly #parts: string[] = [];
-  #kept = 0;
-  bytesTotal = 0;
-
-  constructor(
-    private readonly cap: number,
-    private readonly emit: (text: string) => void,
-  ) {}
-
-  push(chunk: Buffer): void {
-    this.bytesTotal += chunk.length;
-    if (this.#kept >= this.cap) return;
-    const room = this.cap - this.#kept;
-    const slice = chunk.length > room ? chunk.subarray(0, room) : chunk;
-    this.#kept += slice.length;
-    const text = this.#decoder.write(slice);
-    if (text) {
-      this.#parts.push(text);
-      this.emit(text);
-    }
-  }
-
-  finish(): StreamCapture {
-    const truncated = this.bytesTotal > this.#kept;
-    // A multi-byte character cut by the cap is dropped rather than turned into U+FFFD.
-    if (!truncated) {
-      const rest = this.#decoder.end();
-      if (rest) {
-        this.#parts.push(rest);
-        this.emit(rest);
-      }
-    }
-    return { text: this.#parts.join(''), truncated, bytesTotal: this.bytesTotal };
-  }
 }
 
 function killGroup(pid: number, signal: NodeJS.Signals): void {
@@ -96,8 +55,8 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
 const STREAM_DRAIN_MS = 200;
 
 export function runProcess(spec: ProcessSpec): Promise<ProcessOutcome> {
-  const stdout = new Capture(spec.outputCapBytes, (t) => spec.onOutput('stdout', t));
-  const stderr = new Capture(spec.outputCapBytes, (t) => spec.onOutput('stderr', t));
+  const stdout = new CappedCapture(spec.outputCapBytes, (t) => spec.onOutput('stdout', t));
+  const stderr = new CappedCapture(spec.outputCapBytes, (t) => spec.onOutput('stderr', t));
   const grace = spec.killGraceMs ?? 2000;
 
   return new Promise<ProcessOutcome>((resolve) => {
