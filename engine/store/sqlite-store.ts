@@ -399,6 +399,27 @@ export class SqliteStore implements Store {
     return stmt;
   }
 
+  /**
+   * `SELECT columns FROM table WHERE k = ? AND ...` for the filters that are set (undefined: not filtered),
+   * newest first, at most `limit` rows; one prepared statement per table and filter combination. Table and
+   * column names are constants of this file, never input.
+   */
+  #listNewest<R>(
+    table: string,
+    columns: string,
+    filters: Record<string, unknown>,
+    limit: number | undefined,
+    order = 'rowid DESC',
+  ): R[] {
+    const used = Object.entries(filters).filter(([, value]) => value !== undefined);
+    const where = used.length ? `WHERE ${used.map(([column]) => `${column} = ?`).join(' AND ')}` : '';
+    const stmt = this.#shape(
+      `${table}:${used.map(([column]) => column).join(',')}`,
+      `SELECT ${columns} FROM ${table} ${where} ORDER BY ${order} LIMIT ?`,
+    );
+    return stmt.all(...used.map(([, value]) => value), limit ?? -1) as R[];
+  }
+
   listExecutions(query: ExecutionQuery): ExecutionRecord[] {
     const { where, args, shape } = this.#where(query);
     const order = query.order === 'asc' ? 'ASC' : 'DESC';
@@ -480,22 +501,12 @@ export class SqliteStore implements Store {
     status?: TriggerInstanceStatus;
     limit?: number;
   }): TriggerInstance[] {
-    const clauses: string[] = [];
-    const args: unknown[] = [];
-    if (query.trigger !== undefined) {
-      clauses.push('trigger = ?');
-      args.push(query.trigger);
-    }
-    if (query.status !== undefined) {
-      clauses.push('status = ?');
-      args.push(query.status);
-    }
-    const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
-    const stmt = this.#shape(
-      `ti:${query.trigger !== undefined}:${query.status !== undefined}`,
-      `SELECT status, doc FROM trigger_instances ${where} ORDER BY rowid DESC LIMIT ?`,
+    const rows = this.#listNewest<{ status: string; doc: string }>(
+      'trigger_instances',
+      'status, doc',
+      { trigger: query.trigger, status: query.status },
+      query.limit,
     );
-    const rows = stmt.all(...args, query.limit ?? -1) as Array<{ status: string; doc: string }>;
     return rows.map((r) => this.#triggerInstance(r)!);
   }
 
@@ -517,22 +528,13 @@ export class SqliteStore implements Store {
     trigger_instance_id?: string;
     limit?: number;
   }): RuleEnforcement[] {
-    const clauses: string[] = [];
-    const args: unknown[] = [];
-    if (query.rule !== undefined) {
-      clauses.push('rule = ?');
-      args.push(query.rule);
-    }
-    if (query.trigger_instance_id !== undefined) {
-      clauses.push('trigger_instance_id = ?');
-      args.push(query.trigger_instance_id);
-    }
-    const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
-    const stmt = this.#shape(
-      `re:${query.rule !== undefined}:${query.trigger_instance_id !== undefined}`,
-      `SELECT doc FROM rule_enforcements ${where} ORDER BY rowid DESC LIMIT ?`,
+    const rows = this.#listNewest<{ doc: string }>(
+      'rule_enforcements',
+      'doc',
+      { rule: query.rule, trigger_instance_id: query.trigger_instance_id },
+      query.limit,
     );
-    return (stmt.all(...args, query.limit ?? -1) as Array<{ doc: string }>).map((r) => JSON.parse(r.doc));
+    return rows.map((r) => JSON.parse(r.doc));
   }
 
   // ---- inquiries
@@ -561,13 +563,14 @@ export class SqliteStore implements Store {
   }
 
   listInquiries(query: { status?: string; limit?: number }): InquiryRecord[] {
-    const where = query.status !== undefined ? 'WHERE status = ?' : '';
-    const stmt = this.#shape(
-      `inq:${query.status !== undefined}`,
-      `SELECT doc FROM inquiries ${where} ORDER BY created_at DESC, rowid DESC LIMIT ?`,
+    const rows = this.#listNewest<{ doc: string }>(
+      'inquiries',
+      'doc',
+      { status: query.status },
+      query.limit,
+      'created_at DESC, rowid DESC',
     );
-    const args = query.status !== undefined ? [query.status] : [];
-    return (stmt.all(...args, query.limit ?? -1) as Array<{ doc: string }>).map((r) => JSON.parse(r.doc));
+    return rows.map((r) => JSON.parse(r.doc));
   }
 
   // ---- workflow state
