@@ -94,7 +94,21 @@ export function registerExecutionCommands(program: Command): void {
           'GET',
           `/api/v1/executions/${encodeURIComponent(id)}/children`,
         );
-        if (options.json) return printJson({ ...record, children: children.map((c) => c.id) });
+        // Workflows and chains: their task executions with live statuses (task id, route, with-items item).
+        const tasks = children.map((c) => ({
+          task_id: c.context.parent?.task_id,
+          route: c.context.parent?.route,
+          item_id: c.context.parent?.item_id,
+          execution_id: c.id,
+          action: c.action,
+          status: c.status,
+        }));
+        if (options.json)
+          return printJson({
+            ...record,
+            children: children.map((c) => c.id),
+            ...(tasks.length ? { tasks } : {}),
+          });
         process.stdout.write(`${summary(record)}\n`);
         printJson({ parameters: record.parameters, context: record.context, result: record.result ?? null });
         if (children.length) {

@@ -13,7 +13,10 @@ import type { ExecutionRecord, InquiryRecord } from '../../engine/model/index.ts
 import { FIXTURE_PACKS } from '../helpers/engine-fixture.ts';
 import { runCli, SquallServer, waitFor } from '../helpers/squall-process.ts';
 
-type WithChildren = ExecutionRecord & { children: string[] };
+type WithChildren = ExecutionRecord & {
+  children: string[];
+  tasks: Array<{ task_id: string; status: string; execution_id: string }>;
+};
 
 describe('workflows survive SIGKILL of squall start', () => {
   const servers: SquallServer[] = [];
@@ -66,6 +69,10 @@ describe('workflows survive SIGKILL of squall start', () => {
     const live = await get(s, id);
     expect(live.status).toBe('running');
     expect(live.children).toHaveLength(2);
+    expect(live.tasks.map((t) => [t.task_id, t.status])).toEqual([
+      ['one', 'succeeded'],
+      ['two', 'running'],
+    ]);
 
     expect(await s.stop('SIGKILL')).toBeNull();
     await s.start();
