@@ -225,6 +225,25 @@ function packFieldMatches(ctx: Ctx, yaml: YamlFile, data: Record<string, unknown
   return false;
 }
 
+/**
+ * The metadata files of one content folder that hold a mapping, pass `schema` and belong to this pack; the
+ * others are reported as problems and skipped.
+ */
+function* contentFiles(
+  ctx: Ctx,
+  dir: string,
+  schema: object,
+): Generator<{ file: string; yaml: YamlFile; data: Record<string, unknown> }> {
+  for (const file of listMetadataFiles(dir)) {
+    const yaml = readMapping(file, ctx.problems);
+    if (!yaml) continue;
+    const data = yaml.data as Record<string, unknown>;
+    if (ctx.problems.schema(yaml, schema)) continue;
+    if (!packFieldMatches(ctx, yaml, data)) continue;
+    yield { file, yaml, data };
+  }
+}
+
 function checkDuplicate(
   ctx: Ctx,
   seen: Map<string, string>,
@@ -279,12 +298,7 @@ function resolveEntryPoint(ctx: Ctx, base: string, entry: string, yaml: YamlFile
 function loadActions(ctx: Ctx): void {
   const dir = join(ctx.pack.path, 'actions');
   const seen = new Map<string, string>();
-  for (const file of listMetadataFiles(dir)) {
-    const yaml = readMapping(file, ctx.problems);
-    if (!yaml) continue;
-    const data = yaml.data as Record<string, unknown>;
-    if (ctx.problems.schema(yaml, actionSchema)) continue;
-    if (!packFieldMatches(ctx, yaml, data)) continue;
+  for (const { file, yaml, data } of contentFiles(ctx, dir, actionSchema)) {
     const name = String(data.name);
     const ref = `${ctx.pack.metadata.ref}.${name}`;
     if (!checkDuplicate(ctx, seen, ref, yaml, 'action')) continue;
@@ -384,12 +398,7 @@ function loadActions(ctx: Ctx): void {
 
 function loadRules(ctx: Ctx): void {
   const seen = new Map<string, string>();
-  for (const file of listMetadataFiles(join(ctx.pack.path, 'rules'))) {
-    const yaml = readMapping(file, ctx.problems);
-    if (!yaml) continue;
-    const data = yaml.data as Record<string, unknown>;
-    if (ctx.problems.schema(yaml, ruleSchema)) continue;
-    if (!packFieldMatches(ctx, yaml, data)) continue;
+  for (const { file, yaml, data } of contentFiles(ctx, join(ctx.pack.path, 'rules'), ruleSchema)) {
     const trigger = data.trigger as { type: string; parameters?: Record<string, unknown> | null };
     const criteria = (data.criteria as Record<string, CriterionSpec> | null | undefined) ?? {};
     let bad = false;
@@ -449,12 +458,7 @@ function loadRules(ctx: Ctx): void {
 
 function loadAliases(ctx: Ctx): void {
   const seen = new Map<string, string>();
-  for (const file of listMetadataFiles(join(ctx.pack.path, 'aliases'))) {
-    const yaml = readMapping(file, ctx.problems);
-    if (!yaml) continue;
-    const data = yaml.data as Record<string, unknown>;
-    if (ctx.problems.schema(yaml, aliasSchema)) continue;
-    if (!packFieldMatches(ctx, yaml, data)) continue;
+  for (const { file, yaml, data } of contentFiles(ctx, join(ctx.pack.path, 'aliases'), aliasSchema)) {
     const name = String(data.name);
     const ref = `${ctx.pack.metadata.ref}.${name}`;
     if (!checkDuplicate(ctx, seen, ref, yaml, 'alias')) continue;
@@ -519,12 +523,7 @@ function addTriggerType(ctx: Ctx, type: TriggerType, yaml: YamlFile, path: strin
 function loadSensors(ctx: Ctx): void {
   const dir = join(ctx.pack.path, 'sensors');
   const seen = new Map<string, string>();
-  for (const file of listMetadataFiles(dir)) {
-    const yaml = readMapping(file, ctx.problems);
-    if (!yaml) continue;
-    const data = yaml.data as Record<string, unknown>;
-    if (ctx.problems.schema(yaml, sensorSchema)) continue;
-    if (!packFieldMatches(ctx, yaml, data)) continue;
+  for (const { file, yaml, data } of contentFiles(ctx, dir, sensorSchema)) {
     const className = String(data.class_name);
     const name = typeof data.name === 'string' ? data.name : className;
     const ref = `${ctx.pack.metadata.ref}.${name}`;
@@ -578,24 +577,14 @@ function loadSensors(ctx: Ctx): void {
 }
 
 function loadTriggers(ctx: Ctx): void {
-  for (const file of listMetadataFiles(join(ctx.pack.path, 'triggers'))) {
-    const yaml = readMapping(file, ctx.problems);
-    if (!yaml) continue;
-    const data = yaml.data as Record<string, unknown>;
-    if (ctx.problems.schema(yaml, triggerTypeSchema)) continue;
-    if (!packFieldMatches(ctx, yaml, data)) continue;
+  for (const { yaml, data } of contentFiles(ctx, join(ctx.pack.path, 'triggers'), triggerTypeSchema)) {
     addTriggerType(ctx, toTriggerType(ctx, data), yaml, '/name');
   }
 }
 
 function loadPolicies(ctx: Ctx): void {
   const seen = new Map<string, string>();
-  for (const file of listMetadataFiles(join(ctx.pack.path, 'policies'))) {
-    const yaml = readMapping(file, ctx.problems);
-    if (!yaml) continue;
-    const data = yaml.data as Record<string, unknown>;
-    if (ctx.problems.schema(yaml, policySchema)) continue;
-    if (!packFieldMatches(ctx, yaml, data)) continue;
+  for (const { file, yaml, data } of contentFiles(ctx, join(ctx.pack.path, 'policies'), policySchema)) {
     const policyType = String(data.policy_type);
     const paramsSchema = POLICY_TYPE_PARAMETERS[policyType];
     if (!paramsSchema) {
