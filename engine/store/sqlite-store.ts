@@ -300,27 +300,19 @@ export class SqliteStore implements Store {
     };
   }
 
+  /** Every column of an execution row: the mutable ones (#updateParams) plus those fixed at insert. */
   #execParams(rec: ExecutionRecord): Record<string, unknown> {
     return {
-      id: rec.id,
+      ...this.#updateParams(rec),
       action: rec.action,
       runner: rec.runner,
-      status: rec.status,
       parent: rec.parent ?? null,
       start_ts: rec.start_timestamp,
-      end_ts: rec.end_timestamp ?? null,
       dedupe_key: dedupeKeyOf(rec),
-      lease: rec.lease ?? null,
-      not_before: rec.not_before ?? null,
-      attempt: rec.attempt ?? null,
-      parameters: JSON.stringify(rec.parameters ?? {}),
-      context: JSON.stringify(rec.context ?? {}),
-      result: json(rec.result),
-      log: JSON.stringify(rec.log ?? []),
-      runner_state: json(rec.runner_state),
     };
   }
 
+  /** The columns an update may change. */
   #updateParams(rec: ExecutionRecord): Record<string, unknown> {
     return {
       id: rec.id,
