@@ -171,8 +171,9 @@ describe('with-items', () => {
     'Tomaz, resistance is futile!',
   ];
 
-  // st2 keeps a with-items task's result as {items: [{status, result}]} (hence `.result.items.select($.result.stdout)`
-  // in both examples); the runtime's task() gives the list of item results instead.
+  // Known gap: both st2 examples read `task(task1).result.items.select($.result.stdout)` (st2's task execution keeps
+  // `{items: [{status, result}]}`); Squall's task() gives the list of item results, so `.items` fails on a list.
+  // it.fails flips to a failure once the runtime matches the examples: then drop `.fails`.
   it.fails('orquesta-with-items: one child per item, output in item order', async () => {
     const done = await run('orquesta-with-items');
     expect(children(done.id)).toHaveLength(3);
