@@ -313,7 +313,8 @@ export class ActionChainRunner implements Runner {
   /** Every execution's completion or status change: the chain's current node advances it. */
   async onChildChanged(child: ExecutionRecord): Promise<void> {
     const parentId = child.context?.parent?.execution_id;
-    if (!parentId || !this.#load(parentId)) return;
+    // Chain children carry `context.chain`: other workflows' children never cost a state read here.
+    if (!parentId || !isRecord(child.context.chain) || !this.#load(parentId)) return;
     await this.#lock(parentId, async () => {
       const state = this.#load(parentId);
       const current = state?.current;
