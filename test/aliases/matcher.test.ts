@@ -473,7 +473,8 @@ describe('AliasMatcher: st2 contrib/packs aliases', () => {
 });
 
 describe('AliasMatcher: st2 example aliases (compat/st2)', () => {
-  const root = '/work/shared/compat/st2';
+  // ../shared beside the checkout (as in CI).
+  const root = join(import.meta.dirname, '../../../shared/compat/st2');
   const examples = [
     loadAliasYaml(join(root, 'examples/aliases/remote_shell_cmd.yaml'), 'examples'),
     loadAliasYaml(join(root, 'hello_st2/aliases/alias1.yaml'), 'hello_st2'),
