@@ -4,6 +4,7 @@
  * (a synchronous busy loop) even during import. Started by sensor-host.ts as `node --import tsx sensor-child.ts`.
  */
 import { pathToFileURL } from 'node:url';
+import { jsonSafe, logMessage, ParentCalls, sendToParent } from '../runners/child-ipc.ts';
 import type {
   DatastoreOp,
   HostMessage,
@@ -46,26 +47,11 @@ interface SensorInstance {
   cleanup?: Hook;
 }
 
-function send(message: SensorMessage): Promise<void> {
-  return new Promise((resolve) => {
-    if (!process.connected || !process.send) return resolve();
-    process.send(message, undefined, {}, () => resolve());
-  });
-}
+const send = (message: SensorMessage): Promise<void> => sendToParent(message);
+const datastore = new ParentCalls<SensorMessage>('datastore call failed');
 
-function jsonSafe(value: unknown): unknown {
-  if (value === undefined) return null;
-  return JSON.parse(JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)) ?? 'null');
-}
-
-const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
-let nextId = 1;
 function datastoreCall(op: DatastoreOp, key?: string, value?: unknown, options?: object): Promise<unknown> {
-  const id = nextId++;
-  return new Promise((resolve, reject) => {
-    pending.set(id, { resolve, reject });
-    void send({ type: 'datastore', id, op, key, value, options: options as never });
-  });
+  return datastore.call((id) => ({ type: 'datastore', id, op, key, value, options: options as never }));
 }
 
 let instance: SensorInstance | undefined;
@@ -123,12 +109,7 @@ function instantiate(mod: Record<string, unknown>, className: string, ctx: Senso
 async function start(message: SensorStartMessage): Promise<void> {
   let pollInterval = message.pollInterval;
   const log = (level: SensorLogLevel) => (msg: string, fields?: Record<string, unknown>) =>
-    void send({
-      type: 'log',
-      level,
-      msg: String(msg),
-      fields: fields ? (jsonSafe(fields) as Record<string, unknown>) : undefined,
-    });
+    void send(logMessage(level, msg, fields));
   const ctx: SensorContext = {
     sensor: message.sensor,
     config: message.config,
@@ -218,13 +199,7 @@ process.on('message', (message: HostMessage) => {
     beat.unref();
     void start(message);
   } else if (message.type === 'stop') void stop(cleanupTimeoutMs);
-  else if (message.type === 'datastore_result') {
-    const waiter = pending.get(message.id);
-    if (!waiter) return;
-    pending.delete(message.id);
-    if (message.ok) waiter.resolve(message.value);
-    else waiter.reject(new Error(message.error ?? 'datastore call failed'));
-  }
+  else if (message.type === 'datastore_result') datastore.settle(message);
 });
 process.on('uncaughtException', (error) => void fail('uncaught', error));
 process.on('unhandledRejection', (error) => void fail('unhandled rejection', error));

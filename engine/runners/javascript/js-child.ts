@@ -4,7 +4,8 @@
  * Started by js-runner.ts as `node --import tsx js-child.ts`; never imported.
  */
 import { pathToFileURL } from 'node:url';
-import type { ChildMessage, DatastoreReply, LogLevel, ParentMessage, RunMessage } from './ipc-messages.ts';
+import { jsonSafe, logMessage, ParentCalls, sendToParent } from '../child-ipc.ts';
+import type { ChildMessage, LogLevel, ParentMessage, RunMessage } from './ipc-messages.ts';
 
 type ActionFunction = (parameters: Record<string, unknown>, context: ActionContext) => unknown;
 
@@ -24,22 +25,18 @@ export interface ActionContext {
   output(stream: 'stdout' | 'stderr', text: string): void;
 }
 
-function send(message: ChildMessage): Promise<void> {
-  return new Promise((resolve) => {
-    if (!process.send) return resolve();
-    process.send(message, undefined, {}, () => resolve());
-  });
-}
-
-const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
-let nextId = 1;
+const send = (message: ChildMessage): Promise<void> => sendToParent(message);
+const datastore = new ParentCalls<ChildMessage>('datastore call failed');
 
 function datastoreCall(op: 'get' | 'set', key: string, value?: unknown, options?: object): Promise<unknown> {
-  const id = nextId++;
-  return new Promise((resolve, reject) => {
-    pending.set(id, { resolve, reject });
-    void send({ type: 'datastore', id, op, key, value, options: options as Record<string, unknown> });
-  });
+  return datastore.call((id) => ({
+    type: 'datastore',
+    id,
+    op,
+    key,
+    value,
+    options: options as Record<string, unknown>,
+  }));
 }
 
 function pickFunction(mod: Record<string, unknown>): ActionFunction | undefined {
@@ -47,20 +44,9 @@ function pickFunction(mod: Record<string, unknown>): ActionFunction | undefined 
   return candidates.find((c): c is ActionFunction => typeof c === 'function');
 }
 
-/** Values cross IPC as JSON: undefined becomes null, functions and symbols vanish. */
-function jsonSafe(value: unknown): unknown {
-  if (value === undefined) return null;
-  return JSON.parse(JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)) ?? 'null');
-}
-
 async function run(message: RunMessage): Promise<void> {
   const log = (level: LogLevel) => (msg: string, fields?: Record<string, unknown>) =>
-    void send({
-      type: 'log',
-      level,
-      msg: String(msg),
-      fields: fields ? (jsonSafe(fields) as Record<string, unknown>) : undefined,
-    });
+    void send(logMessage(level, msg, fields));
   const context: ActionContext = {
     executionId: message.executionId,
     action: message.action,
@@ -91,15 +77,7 @@ async function run(message: RunMessage): Promise<void> {
 
 process.on('message', (message: ParentMessage) => {
   if (message.type === 'run') void run(message);
-  else if (message.type === 'datastore_result') settle(message);
+  else if (message.type === 'datastore_result') datastore.settle(message);
 });
 // Messages that arrive before a listener exists are dropped, so the parent waits for this before sending 'run'.
 void send({ type: 'ready' });
-
-function settle(reply: DatastoreReply): void {
-  const waiter = pending.get(reply.id);
-  if (!waiter) return;
-  pending.delete(reply.id);
-  if (reply.ok) waiter.resolve(reply.value);
-  else waiter.reject(new Error(reply.error ?? 'datastore call failed'));
-}
