@@ -9,6 +9,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { readAdminToken } from '../../cli/data-dir.ts';
 import type { ExecutionRecord, InquiryRecord } from '../../engine/model/index.ts';
 import { FIXTURE_PACKS } from '../helpers/engine-fixture.ts';
 import { runCli, SquallServer, waitFor } from '../helpers/squall-process.ts';
@@ -40,20 +41,25 @@ describe('workflows survive SIGKILL of squall start', () => {
   const get = async (s: SquallServer, id: string): Promise<WithChildren> =>
     JSON.parse(await cli(s, 'execution', 'get', id, '--json')) as WithChildren;
 
+  /** Polling goes to the API directly (a CLI process costs seconds); what is asserted goes through the CLI. */
+  async function api<T>(s: SquallServer, url: string): Promise<T> {
+    const response = await fetch(`${s.url}${url}`, {
+      headers: { 'x-auth-token': readAdminToken(s.dataDir) ?? '' },
+    });
+    if (!response.ok) throw new Error(`GET ${url}: ${response.status}`);
+    return (await response.json()) as T;
+  }
+  const statusOf = async (s: SquallServer, id: string): Promise<string> =>
+    (await api<ExecutionRecord>(s, `/api/v1/executions/${id}`)).status;
+  const record = (s: SquallServer, id: string) => api<ExecutionRecord>(s, `/api/v1/executions/${id}`);
+
   const ledgerLines = (file: string): string[] =>
     existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
 
   async function finished(s: SquallServer, id: string): Promise<WithChildren> {
-    return waitFor(
-      async () => {
-        const rec = await get(s, id);
-        return ['succeeded', 'failed', 'canceled', 'abandoned', 'timeout'].includes(rec.status)
-          ? rec
-          : undefined;
-      },
-      60_000,
-      `execution ${id} to finish`,
-    );
+    const final = ['succeeded', 'failed', 'canceled', 'abandoned', 'timeout'];
+    await waitFor(async () => final.includes(await statusOf(s, id)), 60_000, `execution ${id} to finish`);
+    return get(s, id);
   }
 
   /** Kills the server while `two` blocks, restarts it, and checks the ledger and the task executions. */
@@ -78,7 +84,7 @@ describe('workflows survive SIGKILL of squall start', () => {
     await s.start();
 
     const done = await finished(s, id);
-    const tasks = await Promise.all(done.children.map((c) => get(s, c)));
+    const tasks = await Promise.all(done.children.map((c) => record(s, c)));
     // every task exactly once; the killed one was not re-run and never got to its end
     expect(ledgerLines(ledger)).toEqual(['one', 'two', 'two_handled', 'three']);
     return { s, done, tasks };
@@ -127,13 +133,17 @@ describe('workflows survive SIGKILL of squall start', () => {
     const id = (await cli(s, 'run', 'wfcrash.approve', `ledger=${ledger}`, '--async')).trim();
     const inquiry = await waitFor(
       async () =>
-        (
-          JSON.parse(await cli(s, 'inquiry', 'list', '--status', 'pending', '--json')) as InquiryRecord[]
-        ).find((i) => i.parent_execution_id === id),
+        (await api<InquiryRecord[]>(s, '/api/v1/inquiries?status=pending')).find(
+          (i) => i.parent_execution_id === id,
+        ),
       30_000,
       'the inquiry',
     );
-    await waitFor(async () => (await get(s, id)).status === 'paused', 30_000, 'the workflow to pause');
+    await waitFor(async () => (await statusOf(s, id)) === 'paused', 30_000, 'the workflow to pause');
+    const listed = JSON.parse(
+      await cli(s, 'inquiry', 'list', '--status', 'pending', '--json'),
+    ) as InquiryRecord[];
+    expect(listed.map((i) => i.id)).toContain(inquiry.id);
 
     expect(await s.stop('SIGKILL')).toBeNull();
     await s.start();
@@ -146,7 +156,7 @@ describe('workflows survive SIGKILL of squall start', () => {
     expect(done.status).toBe('succeeded');
     expect((done.result as { output: unknown }).output).toEqual({ approved: true });
     expect(ledgerLines(ledger)).toEqual(['before', 'after']);
-    const tasks = await Promise.all(done.children.map((c) => get(s, c)));
+    const tasks = await Promise.all(done.children.map((c) => record(s, c)));
     expect(tasks.map((t) => [t.context.parent?.task_id, t.status])).toEqual([
       ['before', 'succeeded'],
       ['ask', 'succeeded'],
