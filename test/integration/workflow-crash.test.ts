@@ -4,9 +4,10 @@
  *
  * Decision for the task that was running at the kill (`wfcrash.block`, not idempotent): recovery kills its process
  * group and marks it `abandoned` (never re-run); the workflow's failure transition handles it (two_handled), so
- * the ledger holds every task exactly once and `two-done` never.
+ * the ledger holds every task exactly once and `two-done` never. The same task declared `idempotent`
+ * (`wfcrash.block_idempotent`) runs again instead (same execution id, its old process group killed first).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readAdminToken } from '../../cli/data-dir.ts';
@@ -102,6 +103,37 @@ describe('workflows survive SIGKILL of squall start', () => {
     expect((done.result as { output: { two: string } }).output.two).toMatch(
       /Squall stopped while this execution was running/,
     );
+  }, 120_000);
+
+  it('an idempotent task running at the kill runs again after the restart (its old process killed first)', async () => {
+    const s = await server();
+    const ledger = path.join(s.dataDir, 'ledger.txt');
+    const gate = path.join(s.dataDir, 'open.gate');
+    const id = (
+      await cli(s, 'run', 'wfcrash.flow_idempotent', `ledger=${ledger}`, `gate=${gate}`, '--async')
+    ).trim();
+    await waitFor(() => ledgerLines(ledger).join(',') === 'one,two', 30_000, 'task two to start');
+    const twoId = (await get(s, id)).children[1] as string;
+
+    expect(await s.stop('SIGKILL')).toBeNull();
+    await s.start();
+
+    // the same execution runs again (st2's idempotent re-run), the completed task one does not
+    await waitFor(() => ledgerLines(ledger).join(',') === 'one,two,two', 30_000, 'task two to run again');
+    writeFileSync(gate, '');
+    const done = await finished(s, id);
+    expect(done.status).toBe('succeeded');
+    // one "two-done": the process of the first run was killed at recovery and never reached its end
+    expect(ledgerLines(ledger)).toEqual(['one', 'two', 'two', 'two-done', 'three']);
+    const tasks = await Promise.all(done.children.map((c) => record(s, c)));
+    expect(tasks.map((t) => [t.context.parent?.task_id, t.status])).toEqual([
+      ['one', 'succeeded'],
+      ['two', 'succeeded'],
+      ['three', 'succeeded'],
+    ]);
+    expect(tasks[1]?.id).toBe(twoId);
+    expect((tasks[1]?.context.recovery as { count?: number } | undefined)?.count).toBe(1);
+    expect((done.result as { output: { two: string } }).output.two).toBe('finished');
   }, 120_000);
 
   it('an action chain continues after the restart the same way', async () => {
