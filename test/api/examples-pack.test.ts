@@ -48,7 +48,8 @@ describe('examples pack', () => {
     const step = fx.engine
       .listExecutions({ parent: wf.id, limit: 10 })
       .find((e: ExecutionRecord) => e.action === 'examples.restart_step');
-    expect((step?.result as { stdout: string }).stdout).toBe(
+    expect(step).toBeDefined();
+    expect((step!.result as { stdout: string }).stdout).toBe(
       `would run: systemctl restart nginx; touch ${canary}`,
     );
     expect(existsSync(canary)).toBe(false);
