@@ -171,9 +171,9 @@ describe('with-items', () => {
     'Tomaz, resistance is futile!',
   ];
 
-  // Known gap: both st2 examples read `task(task1).result.items.select($.result.stdout)` (st2's task execution keeps
-  // `{items: [{status, result}]}`); Squall's task() gives the list of item results, so `.items` fails on a list.
-  // it.fails flips to a failure once the runtime matches the examples: then drop `.fails`.
+  // Known gap: both examples read `task(task1).result.items.select($.result.stdout)` and st2's integration tests
+  // (test_with_items, test_with_items_concurrency) expect exactly `{output: {items: [...]}}`; Squall's task() gives
+  // the list of item results, so `.items` fails on a list. it.fails flips once the runtime matches: drop `.fails`.
   it.fails('orquesta-with-items: one child per item, output in item order', async () => {
     const done = await run('orquesta-with-items');
     expect(children(done.id)).toHaveLength(3);
@@ -621,8 +621,10 @@ describe('workflows that fail on purpose or call actions Squall lacks', () => {
     ['orquesta-fail-task-publish', /result\(\)\.value/],
     ['orquesta-fail-task-transition', /result\(\)\.value/],
   ];
-  // st2's YAQL raises on an attribute a dict lacks (`result().value` of core.echo: NoFunctionRegisteredException
-  // "#property#value"), which is what these two examples exist to show; Squall's YAQL gives null and succeeds.
+  // Known gap: st2's YAQL raises on a key a dict lacks; its itests (test_task_publish_error,
+  // test_task_transition_error) expect `failed` with "YaqlEvaluationException: Unable to resolve key 'value' in
+  // expression '<% result().value %>' from context." (task_transition_id task2__t0) and output {greeting: None}.
+  // Squall's YAQL gives null for the missing key, so both succeed. it.fails flips once fixed: drop `.fails`.
   const yaqlMissingKeyGap = new Set(['orquesta-fail-task-publish', 'orquesta-fail-task-transition']);
   for (const [name, expression] of rendering) {
     (yaqlMissingKeyGap.has(name) ? it.fails : it)(`${name} fails with the expression error`, async () => {
