@@ -113,7 +113,7 @@ describe('basic flow', () => {
   it('orquesta-sequential publishes from task to task', async () => {
     const done = await run('orquesta-sequential', { name: 'Stanley' });
     expect(done.status).toBe('succeeded');
-    expect(done.result.output).toEqual({ greeting: 'Stanley, All your base are belong to us!' });
+    expect(done.result).toEqual({ output: { greeting: 'Stanley, All your base are belong to us!' } });
     expect(tasks(done.id)).toEqual([
       ['task1', 'succeeded'],
       ['task2', 'succeeded'],
@@ -149,11 +149,8 @@ describe('basic flow', () => {
   it('orquesta-test-action-less-tasks: tasks without actions publish and route', async () => {
     const done = await run('orquesta-test-action-less-tasks', { name: 'Stanley' });
     expect(done.status).toBe('succeeded');
-    // task6 joins the lowered and the uppered branch: whichever published last wins (st2's itest allows both)
-    expect([
-      'stanley, all your base are belong to us!',
-      'STANLEY, ALL YOUR BASE ARE BELONG TO US!',
-    ]).toContain(done.result.output?.greeting);
+    // st2's itest (test_action_less): task6 joins both branches and the uppered greeting wins
+    expect(done.result).toEqual({ output: { greeting: 'STANLEY, ALL YOUR BASE ARE BELONG TO US!' } });
     expect(children(done.id).map((c) => c.context.parent?.task_id)).toEqual(['task2', 'task3', 'task6']);
   });
 
@@ -264,6 +261,7 @@ describe('subworkflows', () => {
 });
 
 describe('error handling', () => {
+  let lastRollbackRetry: WorkflowResult | undefined;
   it('orquesta-error-handling-continue: continue publishes, and the failure still fails the workflow', async () => {
     const failed = await run('orquesta-error-handling-continue', { cmd: 'exit 1' });
     expect(failed.status).toBe('failed');
@@ -304,8 +302,18 @@ describe('error handling', () => {
   it('orquesta-output-on-error renders the output of a failed workflow', async () => {
     const done = await run('orquesta-output-on-error');
     expect(done.status).toBe('failed');
-    expect(done.result.output).toEqual({ progress: 25 });
-    expect(done.result.errors?.[0]).toMatchObject({ type: 'error', task_id: 'task2' });
+    // exactly st2's itest (test_output_on_error)
+    expect(done.result).toEqual({
+      output: { progress: 25 },
+      errors: [
+        {
+          type: 'error',
+          task_id: 'task2',
+          message: 'Execution failed. See result for details.',
+          result: { failed: true, return_code: 1, stderr: '', stdout: '', succeeded: false },
+        },
+      ],
+    });
   });
 
   it('orquesta-task-retry retries the check until the file exists', async () => {
@@ -331,6 +339,14 @@ describe('error handling', () => {
     const ids = children(done.id).map((c) => c.context.parent?.task_id);
     expect(ids).toContain('rollback');
     expect(ids.at(-1)).toBe('delete');
+    lastRollbackRetry = done.result;
+  });
+
+  // Known gap: st2's itest (test_cycle) expects exactly {output: None} for this succeeded workflow; Squall adds the
+  // handled failures of `check` as `errors`. it.fails flips once fixed: drop `.fails`.
+  it.fails("orquesta-rollback-retry: a succeeded workflow's result is only {output} (st2)", () => {
+    expect(lastRollbackRetry).toBeDefined();
+    expect(lastRollbackRetry).toEqual({ output: null });
   });
 });
 
