@@ -76,6 +76,13 @@ chain:
     parameters:
       message: "approved={{ ask.response.continue }}"
 `,
+  'demo.ctx': `
+chain:
+  - name: only
+    ref: demo.step
+    parameters:
+      message: "{{ action_context.parent.execution_id }} {{ action_context.parent.user }} {{ config_context.region }}"
+`,
   'demo.unpublished': `
 chain:
   - name: only
@@ -104,6 +111,7 @@ function service(processId?: string): ExecutionService {
     audit: h.audit,
     abortGraceMs: 20,
     reapOrphans: () => 0,
+    packConfig: (pack) => ({ region: `${pack}-eu` }),
     ...(processId ? { processId } : {}),
   });
 }
@@ -236,6 +244,14 @@ describe('action-chain runner in the execution service', () => {
     expect(done.status).toBe('failed');
     expect(tasksOf(done).map((t) => t.name)).toEqual(['first']);
     expect(gate.started).toHaveLength(1);
+  });
+
+  it('templates see action_context.parent (the chain execution) and the pack config', async () => {
+    const chain = await svc.request({ action: 'demo.ctx', context: { user: 'stanley' } });
+    await gate.waitStarted(1);
+    expect(gate.started[0]!.parameters).toEqual({ message: `${chain.id} stanley demo-eu` });
+    gate.release(gate.started[0]!.executionId, { status: 'succeeded', result: {} });
+    expect((await svc.waitFor(chain.id)).status).toBe('succeeded');
   });
 
   it('starts at `default`', async () => {

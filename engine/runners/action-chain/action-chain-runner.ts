@@ -201,7 +201,7 @@ export class ActionChainRunner implements Runner {
         user: ctx.context.user,
         ...(ctx.context.api_user ? { api_user: ctx.context.api_user } : {}),
       },
-      parent_context: { ...ctx.context, execution_id: ctx.executionId },
+      parent_context: { ...ctx.context, pack: ctx.action.pack, execution_id: ctx.executionId },
       next: spec.default,
     };
     try {
