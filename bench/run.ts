@@ -15,6 +15,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   aliases: async () => (await import('./aliases.bench.ts')).benchAliases,
   dispatch: async () => (await import('./dispatch.bench.ts')).benchDispatch,
   workflows: async () => (await import('./workflows.bench.ts')).benchWorkflows,
+  'workflow-scale': async () => (await import('./workflow-scale.bench.ts')).benchWorkflowScale,
   webhooks: async () => (await import('./webhook.bench.ts')).benchWebhooks,
 };
 
