@@ -144,6 +144,20 @@ const BASE_FUNCTIONS: Record<string, ExpressionFunction> = {
   },
 };
 
+/**
+ * Functions whose returned dicts YAQL reads strictly (engine/expressions/yaql/evaluator.ts): `result().value` on
+ * a result without `value` fails with Orquesta's "Unable to resolve key 'value' in expression ..." (st2's itests
+ * test_task_publish_error / test_task_transition_error). ctx() keeps null for an undeclared variable.
+ */
+const STRICT_KEY_FUNCTIONS = Symbol.for('squall.yaql.strictKeyFunctions');
+const STRICT_KEYS: ReadonlySet<string> = new Set(['result', 'task', 'item']);
+
+function markStrict(fns: Record<string, ExpressionFunction>): Record<string, ExpressionFunction> {
+  Object.defineProperty(fns, STRICT_KEY_FUNCTIONS, { value: STRICT_KEYS, enumerable: false });
+  return fns;
+}
+markStrict(BASE_FUNCTIONS);
+
 const withExtras = new WeakMap<Record<string, ExpressionFunction>, Record<string, ExpressionFunction>>();
 
 /** The functions for a scope: Orquesta's plus the runtime's extras (built once per extras object). */
@@ -152,7 +166,7 @@ export function workflowFunctions(scope: EvalScope): Record<string, ExpressionFu
   if (!extras) return BASE_FUNCTIONS;
   let fns = withExtras.get(extras);
   if (!fns) {
-    fns = { ...extras, ...BASE_FUNCTIONS };
+    fns = markStrict({ ...extras, ...BASE_FUNCTIONS });
     withExtras.set(extras, fns);
   }
   return fns;

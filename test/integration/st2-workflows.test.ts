@@ -637,13 +637,10 @@ describe('workflows that fail on purpose or call actions Squall lacks', () => {
     ['orquesta-fail-task-publish', /result\(\)\.value/],
     ['orquesta-fail-task-transition', /result\(\)\.value/],
   ];
-  // Known gap: st2's YAQL raises on a key a dict lacks; its itests (test_task_publish_error,
-  // test_task_transition_error) expect `failed` with "YaqlEvaluationException: Unable to resolve key 'value' in
-  // expression '<% result().value %>' from context." (task_transition_id task2__t0) and output {greeting: None}.
-  // Squall's YAQL gives null for the missing key, so both succeed. it.fails flips once fixed: drop `.fails`.
-  const yaqlMissingKeyGap = new Set(['orquesta-fail-task-publish', 'orquesta-fail-task-transition']);
+  // st2's itests (test_task_publish_error, test_task_transition_error) expect `failed` with "YaqlEvaluationException:
+  // Unable to resolve key 'value' in expression '<% result().value %>' from context.".
   for (const [name, expression] of rendering) {
-    (yaqlMissingKeyGap.has(name) ? it.fails : it)(`${name} fails with the expression error`, async () => {
+    it(`${name} fails with the expression error`, async () => {
       const done = await run(name, name.includes('rendering') ? {} : { name: 'Stanley' });
       expect(done.status).toBe('failed');
       expect(done.result.errors?.map((e) => e.message).join('\n')).toMatch(expression);

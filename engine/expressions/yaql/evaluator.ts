@@ -11,7 +11,7 @@ import { compilePythonRegex } from '../python-regex.ts';
 import { isPlainObject, pyCompare, pyEquals, pyIn, pyTypeName, truthy } from '../python-values.ts';
 import type { YaqlArg, YaqlNode } from './ast.ts';
 import { YAQL_FUNCTIONS, YAQL_METHODS } from './std.ts';
-import { YaqlRuntimeError } from './yaql-runtime-error.ts';
+import { YaqlKeyError, YaqlRuntimeError } from './yaql-runtime-error.ts';
 
 export interface Scope {
   dollar: unknown;
@@ -25,15 +25,27 @@ export { YaqlRuntimeError };
 
 const BLOCKED = new Set(['constructor', '__proto__', 'prototype']);
 
-export function getMember(target: unknown, name: string): unknown {
-  if (isPlainObject(target)) return Object.hasOwn(target, name) && !BLOCKED.has(name) ? target[name] : null;
+/**
+ * Functions whose results are read strictly: a key missing from a dict they return (or from a dict reached
+ * from it through `.`/`[]`) is an error, as YAQL's `d[key]` raises KeyError under Orquesta ("Unable to resolve
+ * key ..."). The caller marks them on its functions object (the workflow engine marks result(), task()...);
+ * everything else reads a missing key as null.
+ */
+export const STRICT_KEY_FUNCTIONS = Symbol.for('squall.yaql.strictKeyFunctions');
+
+export function getMember(target: unknown, name: string, strict = false): unknown {
+  if (isPlainObject(target)) {
+    if (Object.hasOwn(target, name) && !BLOCKED.has(name)) return target[name];
+    if (strict) throw new YaqlKeyError(name);
+    return null;
+  }
   if (target === null || target === undefined) {
     throw new YaqlRuntimeError(`cannot read attribute '${name}' of null`);
   }
   throw new YaqlRuntimeError(`cannot read attribute '${name}' of a ${pyTypeName(target)}`);
 }
 
-function getIndex(target: unknown, index: unknown): unknown {
+function getIndex(target: unknown, index: unknown, strict = false): unknown {
   if (Array.isArray(target) || typeof target === 'string') {
     if (typeof index !== 'number' || !Number.isInteger(index)) {
       throw new YaqlRuntimeError(`list index must be an integer, got ${pyTypeName(index)}`);
@@ -44,7 +56,9 @@ function getIndex(target: unknown, index: unknown): unknown {
   }
   if (isPlainObject(target)) {
     const key = String(index);
-    return Object.hasOwn(target, key) && !BLOCKED.has(key) ? target[key] : null;
+    if (Object.hasOwn(target, key) && !BLOCKED.has(key)) return target[key];
+    if (strict) throw new YaqlKeyError(key);
+    return null;
   }
   throw new YaqlRuntimeError(`cannot index a ${pyTypeName(target)}`);
 }
@@ -111,10 +125,14 @@ export class Evaluator {
         const target = this.eval(node.target, scope);
         // `?.` is YAQL's elvis operator: a null receiver gives null instead of an error.
         if (node.nullSafe && (target === null || target === undefined)) return null;
-        return getMember(target, node.name);
+        return getMember(target, node.name, this.strictChain(node, scope));
       }
       case 'index':
-        return getIndex(this.eval(node.target, scope), this.eval(node.index, scope));
+        return getIndex(
+          this.eval(node.target, scope),
+          this.eval(node.index, scope),
+          this.strictChain(node, scope),
+        );
       case 'unary': {
         if (node.op === 'not') return !truthy(this.eval(node.operand, scope));
         const v = this.eval(node.operand, scope);
@@ -227,8 +245,27 @@ export class Evaluator {
     return this.eval(node, { ...scope, dollar: item });
   }
 
+  /** Whether a `.`/`[]` chain starts at a call of a function the caller marked strict (e.g. `result().x`). */
+  private strictChain(node: YaqlNode, scope: Scope): boolean {
+    const marked = (scope.functions as { [STRICT_KEY_FUNCTIONS]?: ReadonlySet<string> })[
+      STRICT_KEY_FUNCTIONS
+    ];
+    if (!marked) return false;
+    let root = node;
+    while (root.type === 'member' || root.type === 'index') root = root.target;
+    return root.type === 'call' && marked.has(root.name);
+  }
+
   error(err: unknown): ExpressionError {
     if (err instanceof ExpressionError) return err;
+    if (err instanceof YaqlKeyError) {
+      // orquesta/expressions/yaql.py's wording; the expression is shown with its delimiters, as Orquesta does.
+      return new ExpressionError(
+        `Unable to resolve key '${err.key}' in expression '<% ${this.source} %>' from context.`,
+        this.source,
+        'yaql',
+      );
+    }
     const msg = err instanceof Error ? err.message : String(err);
     return new ExpressionError(
       `YAQL error: ${msg} in expression ${JSON.stringify(this.source)}`,
