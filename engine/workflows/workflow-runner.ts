@@ -22,6 +22,8 @@ import {
 } from './conductor.ts';
 import { inspectionErrors, inspectWorkflow } from './inspector.ts';
 import { parseWorkflow, type WorkflowSpec } from './spec.ts';
+import { ABENDED_STATUSES } from './statuses.ts';
+import { truthy } from './workflow-expressions.ts';
 
 /** A child execution the workflow asked for (kept until it completes). */
 export interface WorkflowChild {
@@ -697,8 +699,11 @@ export class OrquestaRunner implements Runner {
     if (isCompletedStatus(status)) {
       if (waiting) return undefined;
       const final = status as ExecutionStatus;
-      const result: Record<string, unknown> = { output: conductor.getWorkflowOutput() };
-      if (final !== 'succeeded' || conductor.errors.length > 0) result.errors = conductor.errors;
+      // st2 (services/workflows.py update_execution_records): {output: output or None}, and errors only for
+      // abended workflows, so a succeeded one does not list the failures it handled.
+      const output = conductor.getWorkflowOutput();
+      const result: Record<string, unknown> = { output: truthy(output) ? output : null };
+      if (ABENDED_STATUSES.has(final)) result.errors = conductor.errors;
       if (!report) return { status: final, result };
       await this.#svc().completeExecution(id, final, result);
       return undefined;

@@ -342,9 +342,9 @@ describe('error handling', () => {
     lastRollbackRetry = done.result;
   });
 
-  // Known gap: st2's itest (test_cycle) expects exactly {output: None} for this succeeded workflow; Squall adds the
-  // handled failures of `check` as `errors`. it.fails flips once fixed: drop `.fails`.
-  it.fails("orquesta-rollback-retry: a succeeded workflow's result is only {output} (st2)", () => {
+  // st2's itest (test_cycle) expects exactly {output: None} for this succeeded workflow: the handled failures of
+  // `check` are not listed as `errors`.
+  it("orquesta-rollback-retry: a succeeded workflow's result is only {output} (st2)", () => {
     expect(lastRollbackRetry).toBeDefined();
     expect(lastRollbackRetry).toEqual({ output: null });
   });
