@@ -150,6 +150,12 @@ export interface ConductorOptions {
   context?: Record<string, unknown>;
   /** Extra expression functions (st2kv, task, config_pack...). */
   functions?: Record<string, ExpressionFunction>;
+  /**
+   * Shapes the `result` st2's task() returns, as the runtime stores it (st2 keeps a with-items task's result as
+   * `{items: [{status, result}, ...]}`, while result() and the conductor see the list of item results).
+   * Default: the conductor's result as it is.
+   */
+  taskResult?: (task: { id: string; route: number; itemized: boolean }, result: unknown) => unknown;
 }
 
 interface InternalEvent {
@@ -240,6 +246,7 @@ export class Conductor {
   private parentCtx: Record<string, unknown>;
   private outputs: Record<string, unknown> | null = null;
   private readonly functions?: Record<string, ExpressionFunction>;
+  private readonly taskResult?: ConductorOptions['taskResult'];
   readonly errors: WorkflowLogEntry[] = [];
   readonly log: WorkflowLogEntry[] = [];
   /** Cache (not serialized): sequence indices of latest task entries that are not done (active, paused...). */
@@ -253,6 +260,7 @@ export class Conductor {
     this.spec = isWorkflowSpec(spec) ? spec : parseWorkflow(spec);
     this.graph = composeGraph(this.spec);
     this.functions = options.functions;
+    this.taskResult = options.taskResult;
     this.tracksResults = usesTaskFunction(this.spec);
     if (restore) {
       this.inputs = restore.input ?? {};
@@ -537,7 +545,10 @@ export class Conductor {
     const isCurrent = currentTask && currentTask.id === id && currentTask.route === r;
     const result =
       isCurrent && 'result' in currentTask ? currentTask.result : this.state.results?.[key(id, r)];
-    return { task_id: id, task_name: id, route: r, status: entry.status ?? S.UNSET, result: result ?? null };
+    const shaped = this.taskResult
+      ? this.taskResult({ id, route: r, itemized: Boolean(getTask(this.spec, id)?.with) }, result ?? null)
+      : result;
+    return { task_id: id, task_name: id, route: r, status: entry.status ?? S.UNSET, result: shaped ?? null };
   }
 
   private scope(ctx: Ctx, currentTask?: EvalScope['currentTask']): EvalScope {

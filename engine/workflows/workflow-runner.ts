@@ -46,6 +46,8 @@ export interface WorkflowRunState {
   children: WorkflowChild[];
   /** With-items results so far, by `task__rN`. */
   items: Record<string, unknown[]>;
+  /** With-items: the status of each completed item, by `task__rN` (st2's task().result.items[i].status). */
+  item_statuses?: Record<string, Array<string | null>>;
   /** Counter for child request keys. */
   seq: number;
   /** The workflow's own context (user, parent...) that children inherit. */
@@ -255,7 +257,10 @@ export class OrquestaRunner implements Runner {
       const functions = this.#functions(record, kv);
       const state = options.build ? options.build(functions) : this.#load(id);
       if (!state) return undefined;
-      const conductor = Conductor.deserialize(state.conductor, this.#specOfState(state), { functions });
+      const conductor = Conductor.deserialize(state.conductor, this.#specOfState(state), {
+        functions,
+        taskResult: (task, result) => stTaskResult(state, task, result),
+      });
       if (mutate(state, conductor) === false) return undefined;
       const toRequest = this.#plan(state, conductor);
       if (kv.missing.size > 0 && attempt < 20 && (await kv.fetchMissing())) continue;
@@ -316,6 +321,9 @@ export class OrquestaRunner implements Runner {
           conductor: conductor.serialize({ copy: false }),
           children: [],
           items: JSON.parse(JSON.stringify(rerun.state.items)),
+          ...(rerun.state.item_statuses
+            ? { item_statuses: JSON.parse(JSON.stringify(rerun.state.item_statuses)) }
+            : {}),
           seq: rerun.state.seq,
           context: userContext,
         };
@@ -521,6 +529,11 @@ export class OrquestaRunner implements Runner {
       while (acc.length <= ref.item_id) acc.push(null);
       acc[ref.item_id] = result;
       state.items[k] = acc;
+      state.item_statuses ??= {};
+      const statuses = state.item_statuses[k] ?? [];
+      while (statuses.length <= ref.item_id) statuses.push(null);
+      statuses[ref.item_id] = child.status;
+      state.item_statuses[k] = statuses;
       conductor.updateTaskState(ref.task_id, ref.route, {
         status: child.status,
         result,
@@ -755,5 +768,25 @@ export function attachWorkflowRunner(
   return () => {
     offCompleted();
     offUpdated();
+  };
+}
+
+/**
+ * st2's task().result as st2 stores it (services/workflows.py update_task_execution): a with-items task's is
+ * `{items: [{status, result}, ...]}` (null for an item not completed yet); any other task's is the action result.
+ */
+function stTaskResult(
+  state: WorkflowRunState,
+  task: { id: string; route: number; itemized: boolean },
+  result: unknown,
+): unknown {
+  if (!task.itemized) return result;
+  const statuses = state.item_statuses?.[`${task.id}__r${task.route}`] ?? [];
+  const results = Array.isArray(result) ? result : [];
+  return {
+    items: results.map((r, i) => {
+      const status = statuses[i];
+      return status ? { status, result: r } : null;
+    }),
   };
 }

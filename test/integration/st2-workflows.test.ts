@@ -168,17 +168,17 @@ describe('with-items', () => {
     'Tomaz, resistance is futile!',
   ];
 
-  // Known gap: both examples read `task(task1).result.items.select($.result.stdout)` and st2's integration tests
-  // (test_with_items, test_with_items_concurrency) expect exactly `{output: {items: [...]}}`; Squall's task() gives
-  // the list of item results, so `.items` fails on a list. it.fails flips once the runtime matches: drop `.fails`.
-  it.fails('orquesta-with-items: one child per item, output in item order', async () => {
+  // Both examples read `task(task1).result.items.select($.result.stdout)`: st2 stores a with-items task's result as
+  // {items: [{status, result}, ...]}; its integration tests (test_with_items, test_with_items_concurrency) expect
+  // exactly `{output: {items: [...]}}`.
+  it('orquesta-with-items: one child per item, output in item order', async () => {
     const done = await run('orquesta-with-items');
     expect(children(done.id)).toHaveLength(3);
     expect(done.status).toBe('succeeded');
     expect(done.result.output).toEqual({ items: expected });
   });
 
-  it.fails('orquesta-with-items-concurrency: same output with concurrency 1', async () => {
+  it('orquesta-with-items-concurrency: same output with concurrency 1', async () => {
     const done = await run('orquesta-with-items-concurrency', { concurrency: 1 });
     expect(done.status).toBe('succeeded');
     expect(done.result.output).toEqual({ items: expected });
