@@ -36,21 +36,24 @@ export async function runOneCommand(options: {
   const deadline = Date.now() + (options.deliveryTimeoutMs ?? 10_000);
   const delivered = (id: string) => {
     const state = refs.execution(id);
-    return !state || state.delivered === true || finals.find((f) => f.id === id)?.status === 'pending';
+    return !state || state.delivered === true || WAITING.has(finals.find((f) => f.id === id)?.status ?? '');
   };
   while (Date.now() < deadline && !ids.every(delivered)) await new Promise((r) => setTimeout(r, 25));
   return finals;
 }
 
+/** Waiting for someone to answer: an inquiry itself (pending) or a workflow paused on one. */
+const WAITING: ReadonlySet<string> = new Set(['pending', 'paused']);
+
 function untilDoneOrPending(engine: Engine, id: string): Promise<ExecutionRecord> {
   return new Promise((resolve, reject) => {
     const off = engine.events.on('execution__update', (record) => {
-      if (record.id !== id || record.status !== 'pending') return;
+      if (record.id !== id || !WAITING.has(record.status)) return;
       off();
       resolve(record);
     });
     const current = engine.getExecution(id);
-    if (current?.status === 'pending') {
+    if (current && WAITING.has(current.status)) {
       off();
       resolve(current);
       return;

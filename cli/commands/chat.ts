@@ -36,10 +36,8 @@ export interface Outcome {
 
 /** 0 all succeeded, 1 a failure / refusal / unknown command, 3 still waiting for an approval. */
 function exitCode(outcome: Outcome): number {
-  if (
-    outcome.statuses.some((s) => s === 'pending') &&
-    outcome.statuses.every((s) => s === 'pending' || s === 'succeeded')
-  )
+  const waiting = (s: ExecutionStatus) => s === 'pending' || s === 'paused';
+  if (outcome.statuses.some(waiting) && outcome.statuses.every((s) => waiting(s) || s === 'succeeded'))
     return 3;
   if (outcome.statuses.length > 0) return outcome.statuses.every((s) => s === 'succeeded') ? 0 : 1;
   return outcome.worst === 'failed' || outcome.worst === 'warning' ? 1 : 0;
@@ -125,9 +123,11 @@ async function inProcess(configFile: string | undefined, command: string, user: 
           send: () => adapter.send(command),
           returnOnPending: !tty,
         });
-        for (const r of finals.filter((f) => f.status === 'pending'))
+        for (const r of finals.filter((f) => f.status === 'pending' || f.status === 'paused'))
           process.stderr.write(
-            `execution ${r.id} is waiting for an answer: reply with squall chat "approve ${r.id}" (or deny)\n`,
+            r.status === 'pending'
+              ? `execution ${r.id} is waiting for an answer: reply with squall chat "approve ${r.id}" (or deny)\n`
+              : `execution ${r.id} is paused on an approval: see squall inquiry list, then squall chat "approve <inquiry id>" (or deny)\n`,
           );
         return { statuses: finals.map((r) => r.status), worst: adapter.worstStatus };
       } finally {
