@@ -7,10 +7,12 @@
  *
  * Result of a workflow execution (as st2): `{output}` on success, `{output, errors}` otherwise.
  */
+
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { ExpressionError, type ExpressionFunction } from '../expressions/index.ts';
 import type { ActionDefinition, ExecutionRecord, ExecutionStatus } from '../model/index.ts';
+import { KeyedLock } from '../runners/keyed-lock.ts';
 import type { Runner, RunnerContext, RunnerResult, RunnerServices } from '../runners/runner.ts';
 import type { Store } from '../store/store.ts';
 import {
@@ -166,7 +168,7 @@ export class OrquestaRunner implements Runner {
   readonly #logger?: Logger;
   readonly #options: WorkflowRunnerOptions;
   /** Per-workflow serialization of state changes. */
-  readonly #locks = new Map<string, Promise<unknown>>();
+  readonly #locks = new KeyedLock();
   readonly #specs = new Map<string, WorkflowSpec>();
   readonly #timers = new Map<string, { cancel(): void }>();
 
@@ -188,14 +190,7 @@ export class OrquestaRunner implements Runner {
   }
 
   #lock<T>(id: string, fn: () => Promise<T>): Promise<T> {
-    const previous = this.#locks.get(id) ?? Promise.resolve();
-    const next = previous.then(fn, fn);
-    const tail = next.catch(() => undefined);
-    this.#locks.set(id, tail);
-    void tail.then(() => {
-      if (this.#locks.get(id) === tail) this.#locks.delete(id);
-    });
-    return next;
+    return this.#locks.run(id, fn);
   }
 
   #specFor(action: ActionDefinition): WorkflowSpec {

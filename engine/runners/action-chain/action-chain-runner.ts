@@ -11,6 +11,7 @@
  * Result (as st2): `{tasks: [{id, name, execution_id, state, result, created_at, updated_at, workflow}],
  * published?: {...}, error?}`, kept up to date while the chain runs (live task states).
  */
+
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { hasJinja, pyStr, renderValue } from '../../expressions/index.ts';
@@ -21,6 +22,7 @@ import type {
   ParameterSchema,
 } from '../../model/index.ts';
 import type { Store } from '../../store/store.ts';
+import { KeyedLock } from '../keyed-lock.ts';
 import type { Runner, RunnerContext, RunnerResult, RunnerServices } from '../runner.ts';
 import { type ChainNode, type ChainSpec, chainNode, parseChain } from './chain-spec.ts';
 
@@ -119,7 +121,7 @@ export class ActionChainRunner implements Runner {
   readonly #options: ActionChainRunnerOptions;
   readonly #store: Store;
   #services?: RunnerServices;
-  readonly #locks = new Map<string, Promise<unknown>>();
+  readonly #locks = new KeyedLock();
 
   constructor(options: ActionChainRunnerOptions) {
     this.#options = options;
@@ -137,14 +139,7 @@ export class ActionChainRunner implements Runner {
   }
 
   #lock<T>(id: string, fn: () => Promise<T>): Promise<T> {
-    const previous = this.#locks.get(id) ?? Promise.resolve();
-    const next = previous.then(fn, fn);
-    const tail = next.catch(() => undefined);
-    this.#locks.set(id, tail);
-    void tail.then(() => {
-      if (this.#locks.get(id) === tail) this.#locks.delete(id);
-    });
-    return next;
+    return this.#locks.run(id, fn);
   }
 
   #load(id: string): ChainRunState | undefined {
