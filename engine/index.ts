@@ -425,6 +425,18 @@ export async function createEngine(config: EngineConfig, options: CreateEngineOp
     }
   };
 
+  /** Who may cancel, pause or resume: whoever may run the action; the requester may also cancel their own. */
+  const requireControl = (id: string, principal: Principal, verb: 'cancel' | 'pause' | 'resume') => {
+    const record = executions.get(id);
+    if (!record) throw new EngineRequestError(`execution "${id}" not found`, 404);
+    const owner = verb === 'cancel' && principal.user === record.context.user;
+    if (!rbac.can(principal, 'run', record.action) && !owner)
+      throw new EngineRequestError(
+        `user "${principal.user}" may not ${verb === 'cancel' ? `cancel execution "${id}"` : `${verb} "${id}"`}`,
+        403,
+      );
+  };
+
   const requireRunPermission = (principal: Principal, action: ActionDefinition) => {
     if (!rbac.can(principal, 'run', action.ref))
       throw new EngineRequestError(`user "${principal.user}" may not run action "${action.ref}"`, 403);
@@ -515,24 +527,15 @@ export async function createEngine(config: EngineConfig, options: CreateEngineOp
     countExecutions: (query) => store.countExecutions(query),
     executionOutput: (id, afterSeq) => executions.output(id, afterSeq),
     async cancelExecution(id, principal) {
-      const record = executions.get(id);
-      if (!record) throw new EngineRequestError(`execution "${id}" not found`, 404);
-      if (!rbac.can(principal, 'run', record.action) && principal.user !== record.context.user)
-        throw new EngineRequestError(`user "${principal.user}" may not cancel execution "${id}"`, 403);
+      requireControl(id, principal, 'cancel');
       return executions.cancel(id);
     },
     async pauseExecution(id, principal) {
-      const record = executions.get(id);
-      if (!record) throw new EngineRequestError(`execution "${id}" not found`, 404);
-      if (!rbac.can(principal, 'run', record.action))
-        throw new EngineRequestError(`user "${principal.user}" may not pause "${id}"`, 403);
+      requireControl(id, principal, 'pause');
       return executions.pause(id);
     },
     async resumeExecution(id, principal) {
-      const record = executions.get(id);
-      if (!record) throw new EngineRequestError(`execution "${id}" not found`, 404);
-      if (!rbac.can(principal, 'run', record.action))
-        throw new EngineRequestError(`user "${principal.user}" may not resume "${id}"`, 403);
+      requireControl(id, principal, 'resume');
       return executions.resume(id);
     },
     async reRunExecution(id, principal, opts = {}) {
