@@ -26,3 +26,13 @@ export function parseKeyValues(args: string[]): Record<string, string> {
   }
   return out;
 }
+
+/** One line per pack problem: severity, file, field path, what was expected. */
+export function printProblems(
+  problems: Array<{ severity: string; file: string; path?: string; message: string }>,
+  stream: NodeJS.WritableStream = process.stdout,
+  indent = '',
+): void {
+  for (const p of problems)
+    stream.write(`${indent}${p.severity}: ${p.file}${p.path ? ` ${p.path}` : ''}: ${p.message}\n`);
+}

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import YAML from 'yaml';
 import { validatePackDir } from '../../engine/packs/validate-pack.ts';
 import { testRule } from '../../engine/rules/rule-test.ts';
-import { printJson, printTable } from '../output.ts';
+import { printJson, printProblems, printTable } from '../output.ts';
 import { withClient } from '../session.ts';
 
 function readStructured(file: string): unknown {
@@ -31,9 +31,7 @@ export function registerContentCommands(program: Command): void {
       const problems = validatePackDir(dir);
       if (options.json) printJson(problems);
       else if (!problems.length) process.stdout.write(`${dir}: no problems\n`);
-      else
-        for (const p of problems)
-          process.stdout.write(`${p.severity}: ${p.file}${p.path ? ` ${p.path}` : ''}: ${p.message}\n`);
+      else printProblems(problems);
       if (problems.some((p) => p.severity === 'error')) process.exitCode = 1;
     });
   pack
@@ -49,8 +47,7 @@ export function registerContentCommands(program: Command): void {
         }>('POST', options.configs ? '/api/v1/packs/configs/register' : '/api/v1/packs/register', {});
         if (options.json) return printJson(result);
         process.stdout.write(`registered ${result.packs.length} packs: ${result.packs.join(', ')}\n`);
-        for (const p of result.problems)
-          process.stdout.write(`${p.severity}: ${p.file}${p.path ? ` ${p.path}` : ''}: ${p.message}\n`);
+        printProblems(result.problems);
       });
     });
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { InstallResult, PackShow, RemoveResult } from '../../engine/pack-install/pack-installer.ts';
-import { printJson, printTable } from '../output.ts';
+import { printJson, printProblems, printTable } from '../output.ts';
 import { withClient } from '../session.ts';
 
 function packCommand(program: Command): Command {
@@ -42,8 +42,7 @@ export function registerPackLifecycleCommands(program: Command): void {
         process.stdout.write(formatSteps(result));
         if (!result.ok) {
           process.stderr.write(`error: ${result.error}\n`);
-          for (const p of result.problems ?? [])
-            process.stderr.write(`  ${p.severity}: ${p.file}${p.path ? ` ${p.path}` : ''}: ${p.message}\n`);
+          printProblems(result.problems ?? [], process.stderr, '  ');
           return;
         }
         process.stdout.write('\n');

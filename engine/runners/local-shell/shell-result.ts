@@ -20,6 +20,11 @@ function maybeJson(text: string): unknown {
   }
 }
 
+/** What st2 stores for one output stream: the text as captured when it was cut, else parsed JSON or the text. */
+export function storedStream(stream: { text: string; truncated: boolean }): unknown {
+  return stream.truncated ? stream.text : maybeJson(stripShellChars(stream.text));
+}
+
 export interface ShellResult {
   failed: boolean;
   succeeded: boolean;
@@ -65,8 +70,8 @@ export function shellResult(outcome: ProcessOutcome, timeoutSeconds?: number): R
     failed: !succeeded,
     succeeded,
     return_code: returnCode,
-    stdout: outcome.stdout.truncated ? outcome.stdout.text : maybeJson(stripShellChars(outcome.stdout.text)),
-    stderr: outcome.stderr.truncated ? outcome.stderr.text : maybeJson(stripShellChars(outcome.stderr.text)),
+    stdout: storedStream(outcome.stdout),
+    stderr: storedStream(outcome.stderr),
   };
   if (error) result.error = error;
   if (outcome.stdout.truncated) {

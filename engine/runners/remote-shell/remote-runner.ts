@@ -9,7 +9,7 @@ import { envValue } from '../local-shell/action-env.ts';
 import { sudoPasswordRejected } from '../local-shell/command-runner.ts';
 import { buildScriptArgs } from '../local-shell/script-args.ts';
 import { entryPointPath } from '../local-shell/script-runner.ts';
-import { stripShellChars } from '../local-shell/shell-result.ts';
+import { storedStream } from '../local-shell/shell-result.ts';
 import type { Runner, RunnerContext, RunnerResult } from '../runner.ts';
 import {
   abortKind,
@@ -66,17 +66,6 @@ export interface HostResult {
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 const CLEANUP_TIMEOUT_MS = 10_000;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-/** st2's jsonify.json_loads on stdout/stderr: output that is valid JSON is stored parsed. */
-function maybeJson(text: string): unknown {
-  const trimmed = text.trim();
-  if (trimmed === '') return text;
-  try {
-    return JSON.parse(trimmed);
-  } catch {
-    return text;
-  }
-}
 
 function failure(error: string, returnCode = 255, extra: Partial<HostResult> = {}): HostResult {
   return { failed: true, succeeded: false, return_code: returnCode, stdout: '', stderr: '', error, ...extra };
@@ -372,7 +361,7 @@ abstract class RemoteShellRunner implements Runner {
 
   /** st2 ParallelSSHClient's per-host result. */
   #shape(outcome: RemoteOutcome, stopped: () => HostResult): HostResult {
-    const out = (c: RemoteOutcome['stdout']) => (c.truncated ? c.text : maybeJson(stripShellChars(c.text)));
+    const out = (c: RemoteOutcome['stdout']) => storedStream(c);
     let result: HostResult;
     if (outcome.aborted) {
       result = { ...stopped(), stdout: out(outcome.stdout), stderr: out(outcome.stderr) };
