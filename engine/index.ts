@@ -189,6 +189,14 @@ export async function createEngine(config: EngineConfig, options: CreateEngineOp
     );
   let listened = listenedTriggers();
   let kvRefsByTrigger = kvReferencesOfRules(effectiveRules());
+  // Webhook urls enabled rules listen to: looked up on every webhook request, so kept rather than recomputed.
+  const webhookUrlsOf = (rules: Array<RuleDefinition & { enabled: boolean }>) =>
+    new Set(
+      rules
+        .filter((r) => r.enabled && r.trigger.type === 'core.st2.webhook')
+        .map((r) => String(r.trigger.parameters?.url ?? '').replace(/^\/+/, '')),
+    );
+  let webhookUrls = webhookUrlsOf(effectiveRules());
 
   const ajv = new Ajv({ allErrors: false, strict: false });
   const createInquiry = async (ctx: RunnerContext, request: InquiryRequest): Promise<void> => {
@@ -400,6 +408,7 @@ export async function createEngine(config: EngineConfig, options: CreateEngineOp
   const applyContent = () => {
     ruleEngine.setRules(effectiveRules());
     kvRefsByTrigger = kvReferencesOfRules(effectiveRules());
+    webhookUrls = webhookUrlsOf(effectiveRules());
     listened = listenedTriggers();
     scheduleTimers();
   };
@@ -565,15 +574,7 @@ export async function createEngine(config: EngineConfig, options: CreateEngineOp
     durable: async () => {
       await store.whenDurable?.();
     },
-    webhookKnown(url) {
-      if (url in config.webhooks) return true;
-      return effectiveRules().some(
-        (r) =>
-          r.enabled &&
-          r.trigger.type === 'core.st2.webhook' &&
-          String(r.trigger.parameters?.url ?? '').replace(/^\/+/, '') === url,
-      );
-    },
+    webhookKnown: (url) => url in config.webhooks || webhookUrls.has(url),
     listTriggerInstances: (query) =>
       store.listTriggerInstances(query as Parameters<typeof store.listTriggerInstances>[0]),
     listRuleEnforcements: (query) => store.listRuleEnforcements(query),
