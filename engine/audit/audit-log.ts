@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import {
   closeSync,
   existsSync,
@@ -52,31 +52,70 @@ export interface AuditLogOptions {
 }
 
 const GENESIS = '0'.repeat(64);
+const NO_SECRETS: readonly string[] = [];
+const RESERVED_KEYS = new Set(['ts', 'prev', 'hash']);
+
+/** True when `{ts, ...entry, prev}` serialises in the entry's own key order with no key replaced. */
+function spliceable(entry: Record<string, unknown>): boolean {
+  for (const k in entry) {
+    if (RESERVED_KEYS.has(k)) return false;
+    const c = k.charCodeAt(0);
+    if (c >= 48 && c <= 57 && /^(0|[1-9]\d*)$/.test(k)) return false; // array-index keys sort first
+  }
+  return true;
+}
 const SECRET_KEY = /pass(word|phrase)?$|secret|token|api[_-]?key|private[_-]?key|authorization|cookie/i;
 
 /** Masks values of secret-looking keys, and listed secret strings anywhere. */
 export function maskSecrets(value: unknown, secrets: readonly string[] = []): unknown {
+  return maskValue(value, secrets);
+}
+
+/**
+ * Copy-on-write masking: a value with nothing to mask is returned as is (no allocation), which is the common case
+ * for the engine's own entries (ids, refs, statuses) written thousands of times a second.
+ */
+function maskValue(value: unknown, secrets: readonly string[]): unknown {
   if (typeof value === 'string') {
     let out = value;
     for (const s of secrets) if (s && out.includes(s)) out = out.split(s).join(MASK);
     return out;
   }
-  if (Array.isArray(value)) return value.map((v) => maskSecrets(v, secrets));
-  if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) {
-      out[k] =
-        SECRET_KEY.test(k) && v !== null && v !== undefined && typeof v !== 'object'
-          ? MASK
-          : maskSecrets(v, secrets);
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const v = value[i];
+      const masked = maskValue(v, secrets);
+      if (masked !== v) {
+        copy ??= value.slice();
+        copy[i] = masked;
+      }
     }
-    return out;
+    return copy ?? value;
   }
-  return value;
+  let copy: Record<string, unknown> | undefined;
+  const source = value as Record<string, unknown>;
+  for (const k in source) {
+    if (!Object.hasOwn(source, k)) continue;
+    const v = source[k];
+    const masked =
+      v !== null && v !== undefined && typeof v !== 'object' && SECRET_KEY.test(k) ? MASK : maskValue(v, secrets);
+    if (masked !== v) {
+      copy ??= { ...source };
+      copy[k] = masked;
+    }
+  }
+  return copy ?? value;
 }
 
 function hashOf(lineWithoutHash: Record<string, unknown>): string {
-  return createHash('sha256').update(JSON.stringify(lineWithoutHash)).digest('hex');
+  return sha256Hex(JSON.stringify(lineWithoutHash));
+}
+
+/** One-shot sha256 (crypto.hash, Node >= 20.12) is several times cheaper than createHash per line. */
+function sha256Hex(text: string): string {
+  return hash('sha256', text, 'hex');
 }
 
 /** The hash of the last complete line of `path`, or undefined for a missing/empty file. */
@@ -121,6 +160,7 @@ export class AuditLog {
   #bufferBytes = 0;
   #scheduled = false;
   #closed = false;
+  #fd?: number;
 
   constructor(options: AuditLogOptions) {
     this.path = options.path;
@@ -133,25 +173,33 @@ export class AuditLog {
     this.#size = existsSync(this.path) ? statSync(this.path).size : 0;
   }
 
-  record(entry: AuditEntry): AuditLine {
+  /** Appends one entry (masked) to the chain; written at the end of the event-loop turn unless `sync`. */
+  record(entry: AuditEntry): void {
     if (this.#closed) throw new Error(`audit log ${this.path} is closed`);
-    const secrets = this.#secrets ? [...this.#secrets()] : [];
-    const { hash: _h, prev: _p, ...fields } = maskSecrets(entry, secrets) as AuditEntry;
-    const body = { ts: new Date().toISOString(), ...fields, prev: this.#prev };
-    // `hash` is the last field, so the verifier recomputes it from the parsed line minus `hash`.
-    const bodyJson = JSON.stringify(body);
-    const hash = createHash('sha256').update(bodyJson).digest('hex');
-    const line = { ...body, hash } as AuditLine;
+    const secrets = this.#secrets ? [...this.#secrets()] : NO_SECRETS;
+    const masked = maskValue(entry, secrets) as AuditEntry;
+    const ts = new Date().toISOString();
+    // The line is `{ts, ...fields, prev, hash}`; the verifier re-serialises the parsed line minus `hash`, so the
+    // text hashed must be exactly JSON.stringify of that object. Entries whose keys would reorder or collide
+    // (integer-like keys, their own ts/prev/hash) take the object path; the rest are spliced as text.
+    let bodyJson: string;
+    if (spliceable(masked)) {
+      const fields = JSON.stringify(masked);
+      bodyJson = `{"ts":"${ts}",${fields.length > 2 ? `${fields.slice(1, -1)},` : ''}"prev":"${this.#prev}"}`;
+    } else {
+      const { hash: _h, prev: _p, ts: _t, ...fields } = masked;
+      bodyJson = JSON.stringify({ ts, ...fields, prev: this.#prev });
+    }
+    const hash = sha256Hex(bodyJson);
     this.#prev = hash;
     const text = `${bodyJson.slice(0, -1)},"hash":"${hash}"}\n`;
     this.#buffer.push(text);
-    this.#bufferBytes += Buffer.byteLength(text);
+    this.#bufferBytes += text.length;
     if (this.#sync) this.flush();
     else if (!this.#scheduled) {
       this.#scheduled = true;
       setImmediate(() => this.flush());
     }
-    return line;
   }
 
   /** Writes buffered lines (one write call), rotating first when the file would pass maxBytes. */
@@ -181,22 +229,27 @@ export class AuditLog {
     this.#append(chunk);
   }
 
+  /** Characters buffered and not yet written (bytes are counted when they are written). */
   get pendingBytes(): number {
     return this.#bufferBytes;
   }
 
   #append(text: string): void {
     if (!text) return;
-    const fd = openSync(this.path, 'a', 0o600);
-    try {
-      writeSync(fd, text);
-    } finally {
-      closeSync(fd);
-    }
+    // Kept open between flushes (O_APPEND, so an external copytruncate rotation is still safe).
+    this.#fd ??= openSync(this.path, 'a', 0o600);
+    writeSync(this.#fd, text);
     this.#size += Buffer.byteLength(text);
   }
 
+  #closeFile(): void {
+    if (this.#fd === undefined) return;
+    closeSync(this.#fd);
+    this.#fd = undefined;
+  }
+
   #rotate(): void {
+    this.#closeFile();
     rmSync(`${this.path}.${this.#keep}`, { force: true });
     for (let i = this.#keep - 1; i >= 1; i--) {
       if (existsSync(`${this.path}.${i}`)) renameSync(`${this.path}.${i}`, `${this.path}.${i + 1}`);
@@ -207,6 +260,7 @@ export class AuditLog {
 
   close(): void {
     this.flush();
+    this.#closeFile();
     this.#closed = true;
   }
 }

@@ -32,6 +32,22 @@ describe('AuditLog', () => {
     expect(verifyAuditLog(path)).toEqual({ ok: true, lines: 5, errors: [] });
   });
 
+  it('keeps the chain verifiable for entries with index-like keys, their own ts/prev/hash, or nested secrets', () => {
+    const log = new AuditLog({ path, sync: true });
+    log.record({ kind: 'x', actor: 'a', 7: 'index-like key sorts first', nested: { list: [1, { token: 't' }] } });
+    log.record({ kind: 'x', actor: 'a', ts: 'caller ts', prev: 'forged', hash: 'forged' } as never);
+    log.record({ kind: 'x', actor: 'a', log: [{ status: 'running', timestamp: 'now' }] });
+    log.close();
+    const lines = readFileSync(path, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines[0].nested).toEqual({ list: [1, { token: '********' }] });
+    expect(lines[1].prev).toBe(lines[0].hash);
+    expect(lines[1].ts).not.toBe('caller ts');
+    expect(verifyAuditLog(path)).toEqual({ ok: true, lines: 3, errors: [] });
+  });
+
   it('detects a tampered line', () => {
     write(5).close();
     const lines = readFileSync(path, 'utf8').split('\n');

@@ -78,7 +78,9 @@ export class SquallServer {
 
   /** Starts the server and resolves once /readyz answers 200. */
   async start(timeoutMs = 60_000): Promise<void> {
-    this.child = spawn(process.execPath, [SQUALL_BIN, 'start'], {
+    // SQUALL_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the server under a bench.
+    const nodeArgs = (process.env.SQUALL_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    this.child = spawn(process.execPath, [...nodeArgs, SQUALL_BIN, 'start'], {
       cwd: REPO_ROOT,
       env: { ...process.env, SQUALL_LOG_LEVEL: 'info', ...this.cliEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
