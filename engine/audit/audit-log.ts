@@ -100,7 +100,9 @@ function maskValue(value: unknown, secrets: readonly string[]): unknown {
     if (!Object.hasOwn(source, k)) continue;
     const v = source[k];
     const masked =
-      v !== null && v !== undefined && typeof v !== 'object' && SECRET_KEY.test(k) ? MASK : maskValue(v, secrets);
+      v !== null && v !== undefined && typeof v !== 'object' && SECRET_KEY.test(k)
+        ? MASK
+        : maskValue(v, secrets);
     if (masked !== v) {
       copy ??= { ...source };
       copy[k] = masked;

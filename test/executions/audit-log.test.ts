@@ -34,7 +34,12 @@ describe('AuditLog', () => {
 
   it('keeps the chain verifiable for entries with index-like keys, their own ts/prev/hash, or nested secrets', () => {
     const log = new AuditLog({ path, sync: true });
-    log.record({ kind: 'x', actor: 'a', 7: 'index-like key sorts first', nested: { list: [1, { token: 't' }] } });
+    log.record({
+      kind: 'x',
+      actor: 'a',
+      7: 'index-like key sorts first',
+      nested: { list: [1, { token: 't' }] },
+    });
     log.record({ kind: 'x', actor: 'a', ts: 'caller ts', prev: 'forged', hash: 'forged' } as never);
     log.record({ kind: 'x', actor: 'a', log: [{ status: 'running', timestamp: 'now' }] });
     log.close();
