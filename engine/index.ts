@@ -133,7 +133,13 @@ export async function createEngine(config: EngineConfig, options: CreateEngineOp
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   mkdirSync(path.join(config.dataDir, 'packs'), { recursive: true });
   // Group commit: hot-path writes of one event-loop turn share a commit (webhooks wait for it before answering).
-  const store = new SqliteStore({ filename: path.join(config.dataDir, 'squall.db'), groupCommit: true });
+  const store = new SqliteStore({
+    filename: path.join(config.dataDir, 'squall.db'),
+    groupCommit: true,
+    // A long-running server checkpoints in a worker thread, off the commit path (CLI processes are short-lived).
+    backgroundCheckpoint: options.role === 'server',
+    onCheckpointError: (message) => logger.warn({ component: 'store' }, `WAL checkpoint failed: ${message}`),
+  });
   const secretBox = SecretBox.fromKeyFile(config.crypto.keyPath);
   const events = new EventBus();
   const rbac = new Rbac(config.rbac);

@@ -12,6 +12,7 @@ import type {
 } from '../model/index.ts';
 import { COMPLETED_STATUSES } from '../model/index.ts';
 import type { ApiKeyRecord, ChatMessageRef, ExecutionQuery, Store } from './store.ts';
+import { WalCheckpointer } from './wal-checkpointer.ts';
 
 type Db = Database.Database;
 type Stmt = Database.Statement;
@@ -115,6 +116,15 @@ export interface SqliteStoreOptions {
    * once. Reads in this process always see the writes. Default false (every write is its own commit).
    */
   groupCommit?: boolean;
+  /**
+   * Checkpoint the WAL from a worker thread instead of inside the commits of this connection (the server turns
+   * this on; short-lived CLI processes and tests keep SQLite's automatic checkpoints).
+   */
+  backgroundCheckpoint?: boolean;
+  /** How often the background worker checkpoints (default 500 ms). */
+  checkpointIntervalMs?: number;
+  /** Where a background checkpoint failure is reported (the server logs it). */
+  onCheckpointError?(message: string): void;
 }
 
 const EXEC_COLUMNS =
@@ -166,6 +176,7 @@ export class SqliteStore implements Store {
   readonly #groupCommit: boolean;
   #batchOpen = false;
   #durableWaiters: Array<() => void> = [];
+  readonly checkpointer?: WalCheckpointer;
 
   constructor(options: SqliteStoreOptions) {
     if (options.filename !== ':memory:') mkdirSync(dirname(options.filename), { recursive: true });
@@ -175,8 +186,18 @@ export class SqliteStore implements Store {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('foreign_keys = OFF');
+    // The WAL file is truncated back to this size after it has been fully checkpointed.
+    this.db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
     this.#migrate();
     this.#stmts = this.#prepare();
+    if (options.backgroundCheckpoint && options.filename !== ':memory:') {
+      this.checkpointer = new WalCheckpointer({
+        filename: options.filename,
+        intervalMs: options.checkpointIntervalMs,
+        onError: options.onCheckpointError,
+      });
+      this.db.pragma('wal_autocheckpoint = 0');
+    }
   }
 
   /** Opens `<dataDir>/squall.db`. */
@@ -667,6 +688,8 @@ export class SqliteStore implements Store {
   close(): void {
     if (!this.db.open) return;
     this.flush();
+    // The worker closes its connection on its own; the WAL left behind is replayed by the next open.
+    void this.checkpointer?.stop();
     this.db.close();
   }
 }

@@ -1,0 +1,58 @@
+import { Worker } from 'node:worker_threads';
+
+export interface WalCheckpointerOptions {
+  /** The database file (the worker opens its own connection to it). */
+  filename: string;
+  /** How often the worker checkpoints (ms). Longer means fewer copies of hot pages, a larger WAL. */
+  intervalMs?: number;
+  /** Called when a checkpoint fails (logged by the owner); the next interval tries again. */
+  onError?(message: string): void;
+}
+
+export interface CheckpointReport {
+  busy: number;
+  log: number;
+  checkpointed: number;
+}
+
+/**
+ * Runs WAL checkpoints in a worker thread (see wal-checkpoint-worker.mjs for why). The owner turns SQLite's
+ * automatic checkpoints off on its own connection (`wal_autocheckpoint = 0`) and stops this before closing.
+ */
+export class WalCheckpointer {
+  readonly #worker: Worker;
+  readonly #reports = new Set<(report: CheckpointReport) => void>();
+
+  constructor(options: WalCheckpointerOptions) {
+    this.#worker = new Worker(new URL('./wal-checkpoint-worker.mjs', import.meta.url), {
+      workerData: { filename: options.filename, intervalMs: options.intervalMs ?? 500 },
+      // Never inherit the parent's loader or profiler flags: the worker is plain JavaScript.
+      execArgv: [],
+    });
+    this.#worker.unref();
+    this.#worker.on('message', (message: { type: string; message?: string } & CheckpointReport) => {
+      if (message.type === 'error') options.onError?.(message.message ?? 'checkpoint failed');
+      else for (const listener of this.#reports) listener(message);
+    });
+    this.#worker.on('error', (error) => options.onError?.(error.message));
+  }
+
+  /** Asks for a checkpoint now; resolves with its report. */
+  checkpointNow(): Promise<CheckpointReport> {
+    return new Promise((resolve) => {
+      const listener = (report: CheckpointReport) => {
+        this.#reports.delete(listener);
+        resolve(report);
+      };
+      this.#reports.add(listener);
+      this.#worker.postMessage('checkpoint');
+    });
+  }
+
+  /** Stops the worker and closes its connection; resolves once the thread has exited. */
+  async stop(): Promise<void> {
+    const exited = new Promise<void>((resolve) => this.#worker.once('exit', () => resolve()));
+    this.#worker.postMessage('stop');
+    await exited;
+  }
+}
