@@ -177,6 +177,7 @@ export class SqliteStore implements Store {
   #batchOpen = false;
   #durableWaiters: Array<() => void> = [];
   readonly checkpointer?: WalCheckpointer;
+  readonly #apiKeys = new Map<string, ApiKeyRecord>();
 
   constructor(options: SqliteStoreOptions) {
     if (options.filename !== ':memory:') mkdirSync(dirname(options.filename), { recursive: true });
@@ -610,13 +611,27 @@ export class SqliteStore implements Store {
     return (this.#stmts.listApiKeys!.all() as Array<{ doc: string }>).map((r) => JSON.parse(r.doc));
   }
 
+  /**
+   * Every authenticated webhook looks its key up: known keys are kept in memory (this process is the only writer
+   * while the server runs; a delete clears the cache). Unknown keys always go to the database, so random keys
+   * sent by a scanner cannot grow the cache.
+   */
   findApiKeyByHash(hash: string): ApiKeyRecord | undefined {
-    return parseJson<ApiKeyRecord>(
+    const cached = this.#apiKeys.get(hash);
+    if (cached) return { ...cached };
+    const record = parseJson<ApiKeyRecord>(
       (this.#stmts.findApiKeyByHash!.get(hash) as { doc: string } | undefined)?.doc ?? null,
     );
+    if (record) {
+      if (this.#apiKeys.size >= 10_000) this.#apiKeys.clear();
+      this.#apiKeys.set(hash, record);
+      return { ...record };
+    }
+    return undefined;
   }
 
   deleteApiKey(idOrName: string): boolean {
+    this.#apiKeys.clear();
     return this.#now(() => this.#stmts.deleteApiKey!.run(idOrName, idOrName).changes > 0);
   }
 

@@ -275,7 +275,9 @@ export function runStoreContract(
       store.insertApiKey({ ...key, id: 'k2', name: 'other', key_hash: 'h2' });
       expect(store.listApiKeys().map((k) => k.id)).toEqual(['k1', 'k2']);
       expect(store.findApiKeyByHash('h1')).toEqual(key);
+      expect(store.findApiKeyByHash('h1')).toEqual(key); // a second lookup (cached) answers the same
       expect(store.deleteApiKey('ci')).toBe(true);
+      expect(store.findApiKeyByHash('h1')).toBeUndefined(); // a deleted key stops authenticating at once
       expect(store.deleteApiKey('k2')).toBe(true);
       expect(store.deleteApiKey('k2')).toBe(false);
       expect(store.listApiKeys()).toEqual([]);
