@@ -13,6 +13,7 @@
  */
 import type { ExpressionFunction } from '../expressions/index.ts';
 import { composeGraph, type GraphEdge, type WorkflowGraph } from './graph.ts';
+import { countItems, forgetItemCounts, setItemStatus, summarizeItems, unstartedItems } from './item-tally.ts';
 import { getTask, parseWorkflow, type TaskSpec, type WorkflowSpec } from './spec.ts';
 import {
   ABENDED_STATUSES,
@@ -35,6 +36,7 @@ import {
   type EvalScope,
   evaluateValue,
   formatEvaluationError,
+  type TaskLookup,
   truthy,
 } from './workflow-expressions.ts';
 
@@ -109,7 +111,7 @@ export interface TaskEvent {
   result?: unknown;
   /** With-items: the item this event is about. */
   itemId?: number;
-  /** With-items: results of all items so far, in item order (becomes the task's result()). */
+  /** With-items: results of all items so far, in item order (becomes the task's result(); copied when kept). */
   accumulatedResult?: unknown[];
 }
 
@@ -191,6 +193,7 @@ const ITEM_CONTEXT_STATUSES = new Set<string>([
   S.CANCELED,
 ]);
 
+const UNSET_ONLY: ReadonlySet<string> = new Set([S.UNSET]);
 /** Statuses after which a task entry no longer counts as active, paused, pending or canceled. */
 const DONE_STATUSES = new Set<string>([S.SUCCEEDED, S.FAILED, S.EXPIRED, S.ABANDONED]);
 
@@ -230,15 +233,59 @@ function deepEqual(a: unknown, b: unknown): boolean {
   return ka.every((k) => deepEqual((a as Ctx)[k], (b as Ctx)[k]));
 }
 
+interface LogIndex {
+  size: number;
+  buckets: Map<string, WorkflowLogEntry[]>;
+}
+
+function logKey(e: WorkflowLogEntry): string {
+  return `${e.type}\u0000${e.task_id ?? ''}\u0000${e.route ?? ''}\u0000${e.message}`;
+}
+
+function addToLogIndex(index: LogIndex, e: WorkflowLogEntry): void {
+  const k = logKey(e);
+  const bucket = index.buckets.get(k);
+  if (bucket) bucket.push(e);
+  else index.buckets.set(k, [e]);
+  index.size++;
+}
+
 function cloneJson<T>(value: T): T {
   return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T);
+}
+
+/** A with-items task's concurrency (null: no cap). */
+function itemConcurrency(spec: TaskSpec, scope: EvalScope): number | null {
+  if (spec.with?.concurrency === undefined) return null;
+  const c = evaluateValue(spec.with.concurrency, scope);
+  return c === null || c === undefined ? null : Number(c);
+}
+
+/** How many more items may start. A cap below 1 would never start anything: it counts as 1. */
+function room(cap: number | null, active: number): number {
+  return cap === null ? Infinity : Math.max(1, cap) - active;
+}
+
+/** One with-items item's action and input. */
+function renderItem(spec: TaskSpec, scope: EvalScope, items: unknown[], idx: number): TaskAction {
+  const raw = items[idx];
+  const keys = spec.with?.keys;
+  let item: unknown = raw;
+  if (keys && Array.isArray(raw)) item = Object.fromEntries(keys.map((k, i) => [k, raw[i] ?? null]));
+  else if (keys && keys.length === 1) item = { [keys[0] as string]: raw };
+  const itemScope: EvalScope = { ...scope, item, hasItem: true };
+  return {
+    action: (evaluateValue(spec.action ?? null, itemScope) as string | null) ?? null,
+    input: evaluateValue(spec.input ?? null, itemScope) ?? null,
+    item_id: idx,
+  };
 }
 
 export function isCompletedStatus(status: string): boolean {
   return COMPLETED_STATUSES.has(status);
 }
 
-export class Conductor {
+export class Conductor implements TaskLookup {
   readonly spec: WorkflowSpec;
   readonly graph: WorkflowGraph;
   private state: WorkflowStateData;
@@ -255,6 +302,8 @@ export class Conductor {
   private readonly tracksResults: boolean;
   /** Cache (not serialized): merged contexts by context index list. */
   private ctxCache = new Map<string, Ctx>();
+  /** Cache (not serialized): log and error entries by task and message, to log each entry once. */
+  private logIndex = new Map<WorkflowLogEntry[], LogIndex>();
 
   constructor(spec: WorkflowSpec | string | object, options: ConductorOptions = {}, restore?: ConductorData) {
     this.spec = isWorkflowSpec(spec) ? spec : parseWorkflow(spec);
@@ -367,8 +416,17 @@ export class Conductor {
     if (extra.task_transition_id !== undefined) entry.task_transition_id = extra.task_transition_id;
     if (extra.result !== undefined && extra.result !== null) entry.result = extra.result;
     const log = type === 'error' ? this.errors : this.log;
-    if (log.some((e) => deepEqual(e, entry))) return;
+    // Orquesta logs an entry once: compare with the entries of the same task and message only (many failed
+    // items made comparing with every entry quadratic).
+    let index = this.logIndex.get(log);
+    if (!index || index.size !== log.length) {
+      index = { size: 0, buckets: new Map() };
+      for (const e of log) addToLogIndex(index, e);
+      this.logIndex.set(log, index);
+    }
+    if (index.buckets.get(logKey(entry))?.some((e) => deepEqual(e, entry))) return;
     log.push(entry);
+    addToLogIndex(index, entry);
   }
 
   private logError(
@@ -485,7 +543,7 @@ export class Conductor {
     const i = this.state.staged.findIndex((s) => s.id === id && s.route === route);
     if (i < 0) return;
     const staged = this.state.staged[i] as StagedTask;
-    if ((staged.items ?? []).some((item) => ACTIVE_STATUSES.has(item.status))) return;
+    if (staged.items && countItems(staged.items, ACTIVE_STATUSES) > 0) return;
     this.state.staged.splice(i, 1);
   }
 
@@ -535,7 +593,7 @@ export class Conductor {
   }
 
   /** st2's task(): the latest run of a task as seen from the current route. */
-  private taskInfo(currentTask: EvalScope['currentTask'], taskId?: string, route?: number): unknown {
+  taskInfo(currentTask: EvalScope['currentTask'], taskId?: string, route?: number): unknown {
     const id = taskId ?? currentTask?.id;
     if (!id) throw new WorkflowConductorError('task(): no task given and no current task.');
     let r = route ?? currentTask?.route ?? 0;
@@ -552,11 +610,7 @@ export class Conductor {
   }
 
   private scope(ctx: Ctx, currentTask?: EvalScope['currentTask']): EvalScope {
-    const scope: EvalScope = {
-      ctx: stripPrivate(ctx),
-      taskStatus: (id, route) => this.taskStatus(id, route ?? currentTask?.route ?? 0),
-      task: (id, route) => this.taskInfo(currentTask, id, route),
-    };
+    const scope: EvalScope = { ctx: stripPrivate(ctx), tasks: this };
     if (currentTask) scope.currentTask = currentTask;
     if (this.functions) scope.functions = this.functions;
     return scope;
@@ -586,9 +640,9 @@ export class Conductor {
     let name = `workflow_${status}`;
     const staged = this.getStagedTask(task.id, task.route);
     if ((PAUSE_STATUSES.has(status) || CANCEL_STATUSES.has(status)) && staged?.items) {
-      const items = staged.items.map((i) => i.status ?? S.UNSET);
-      name += items.some((s) => ACTIVE_STATUSES.has(s)) ? '_task_active' : '_task_dormant';
-      name += items.some((s) => !COMPLETED_STATUSES.has(s)) ? '_items_incomplete' : '_items_completed';
+      const items = summarizeItems(staged.items);
+      name += items.active ? '_task_active' : '_task_dormant';
+      name += items.incomplete ? '_items_incomplete' : '_items_completed';
     }
     const next = TASK_STATE_MACHINE[task.status ?? S.UNSET]?.[name];
     if (next) {
@@ -704,11 +758,24 @@ export class Conductor {
 
   // ---------- next tasks ----------
 
-  private renderTask(staged: StagedTask): NextTask {
+  /**
+   * Renders a staged task: its action and input, or for a with-items task the items that may start now (not
+   * started yet, within the concurrency cap). Undefined when a with-items task has nothing to start: it is not
+   * rendered again (Orquesta renders every item on every call only to drop the started ones).
+   */
+  private renderTask(staged: StagedTask): NextTask | undefined {
     const { id, route } = staged;
     const ctx = this.taskInitialContext(id, route) ?? this.taskContext([0]);
     const spec = getTask(this.spec, id);
     const scope = this.scope(ctx, { id, route });
+    let started = staged.items && staged.items.length > 0 ? staged.items : undefined;
+    let cap: number | null = null;
+    let limit = Infinity;
+    if (spec.with && started) {
+      cap = itemConcurrency(spec, scope);
+      limit = room(cap, countItems(started, ACTIVE_STATUSES));
+      if (limit <= 0 || countItems(started, UNSET_ONLY) === 0) return undefined;
+    }
     const actions: TaskAction[] = [];
     const task: NextTask = { id, route, action: null, input: null, actions, ctx: scope.ctx };
     if (spec.delay !== undefined && spec.delay !== 0 && spec.delay !== '') {
@@ -723,49 +790,28 @@ export class Conductor {
         action: (evaluateValue(spec.action ?? null, scope) as string | null) ?? null,
         input: evaluateValue(spec.input ?? null, scope) ?? null,
       });
-    } else {
-      const items = evaluateValue(spec.with.expression, scope);
-      if (!Array.isArray(items)) {
-        throw new WorkflowConductorError(`The value of "${spec.with.expression}" is not type of list.`);
-      }
-      const keys = spec.with.keys;
-      items.forEach((raw, idx) => {
-        let item: unknown = raw;
-        if (keys && Array.isArray(raw)) item = Object.fromEntries(keys.map((k, i) => [k, raw[i] ?? null]));
-        else if (keys && keys.length === 1) item = { [keys[0] as string]: raw };
-        const itemScope: EvalScope = { ...scope, item, hasItem: true };
-        actions.push({
-          action: (evaluateValue(spec.action ?? null, itemScope) as string | null) ?? null,
-          input: evaluateValue(spec.input ?? null, itemScope) ?? null,
-          item_id: idx,
-        });
-      });
-      task.items_count = actions.length;
-      const concurrency =
-        spec.with.concurrency === undefined ? null : evaluateValue(spec.with.concurrency, scope);
-      task.concurrency = concurrency === null || concurrency === undefined ? null : Number(concurrency);
+      return task;
     }
+    const items = evaluateValue(spec.with.expression, scope);
+    if (!Array.isArray(items)) {
+      throw new WorkflowConductorError(`The value of "${spec.with.expression}" is not type of list.`);
+    }
+    task.items_count = items.length;
+    if (started) {
+      for (const idx of unstartedItems(started, limit, items.length))
+        actions.push(renderItem(spec, scope, items, idx));
+      task.concurrency = cap;
+      return task;
+    }
+    // First render: every item is rendered, so one that cannot be rendered fails the task now, as in Orquesta.
+    const all: TaskAction[] = [];
+    for (let idx = 0; idx < items.length; idx++) all.push(renderItem(spec, scope, items, idx));
+    task.concurrency = itemConcurrency(spec, scope);
+    started = Array.from({ length: items.length }, () => ({ status: S.UNSET }));
+    staged.items = started;
+    for (const idx of unstartedItems(started, room(task.concurrency, 0)))
+      actions.push(all[idx] as TaskAction);
     return task;
-  }
-
-  private trimItems(task: NextTask, staged: StagedTask): void {
-    if (task.items_count === undefined) return;
-    if (!staged.items || staged.items.length === 0) {
-      staged.items = Array.from({ length: task.items_count }, () => ({ status: S.UNSET }));
-    }
-    const items = staged.items;
-    const notRun = task.actions.filter((a) => items[a.item_id as number]?.status === S.UNSET);
-    const active = task.actions.filter((a) =>
-      ACTIVE_STATUSES.has(items[a.item_id as number]?.status ?? ''),
-    ).length;
-    if (task.concurrency !== null && task.concurrency !== undefined) {
-      // A cap below 1 would never start anything: treat it as 1.
-      const cap = Math.max(1, task.concurrency);
-      const availability = cap - active;
-      task.actions = availability > 0 ? notRun.slice(0, availability) : [];
-    } else {
-      task.actions = notRun;
-    }
   }
 
   /** Tasks to start now, sorted by (id, route). Rendering errors fail the workflow (all are logged). */
@@ -784,7 +830,7 @@ export class Conductor {
     for (const s of candidates) {
       try {
         const task = this.renderTask(s);
-        this.trimItems(task, s);
+        if (!task) continue;
         if (s.retry) task.delay = s.retry.delay ?? 0;
         const first = task.actions[0];
         if (first) {
@@ -904,7 +950,7 @@ export class Conductor {
     }
     if (event.status && staged && !staged.items) this.removeStagedTask(taskId, route);
     if (staged?.items && event.kind === 'item' && event.itemId !== undefined) {
-      staged.items[event.itemId] = { status: event.status };
+      setItemStatus(staged.items, event.itemId, event.status);
     }
     if (event.status === S.FAILED) {
       this.logEntry('error', 'Execution failed. See result for details.', {
@@ -932,9 +978,10 @@ export class Conductor {
         staged = this.getStagedTask(taskId, route);
         if (staged) staged.completed = true;
       }
+      // The caller's accumulated list keeps growing (and changes on rerun): keep a copy of it.
       result = spec.with
         ? event.kind === 'item'
-          ? (event.accumulatedResult ?? [])
+          ? [...(event.accumulatedResult ?? [])]
           : truthy(event.result)
             ? event.result
             : []
@@ -975,14 +1022,11 @@ export class Conductor {
   ): void {
     let name = event.name;
     if (event.kind === 'item' && ITEM_CONTEXT_STATUSES.has(event.status)) {
-      const items = (staged?.items ?? [])
-        .map((item, i) => (i === event.itemId ? undefined : (item.status ?? S.UNSET)))
-        .filter((s): s is string => s !== undefined);
-      const active = items.some((s) => ACTIVE_STATUSES.has(s));
-      const incomplete = items.some((s) => !COMPLETED_STATUSES.has(s));
-      const paused = items.some((s) => s === S.PENDING || s === S.PAUSED);
-      const canceled = items.some((s) => s === S.CANCELED);
-      const failed = items.some((s) => ABENDED_STATUSES.has(s));
+      // The other items' statuses, from counts (an item event must not walk the item list).
+      const { active, incomplete, paused, canceled, failed } = summarizeItems(
+        staged?.items ?? [],
+        event.itemId,
+      );
       name += active ? '_task_active' : '_task_dormant';
       if (!active && paused) name += '_items_paused';
       else if (!active && canceled) name += '_items_canceled';
@@ -1179,10 +1223,12 @@ export class Conductor {
     for (let i = this.errors.length - 1; i >= 0; i--) {
       if (this.errors[i]?.task_id === taskId) this.errors.splice(i, 1);
     }
+    this.logIndex.delete(this.errors);
     if (spec.with && staged) {
       for (const item of staged.items ?? []) {
         if (resetItems || ABENDED_STATUSES.has(item.status)) item.status = S.UNSET;
       }
+      if (staged.items) forgetItemCounts(staged.items);
     } else {
       this.addTaskState(taskId, route, ctxs, prev);
       this.addStagedTask(taskId, route, ctxs, prev, true);

@@ -52,6 +52,8 @@ export function composeGraph(spec: WorkflowSpec): WorkflowGraph {
   if (cached) return cached;
   const nodes = new Map<string, GraphNode>();
   const edges: GraphEdge[] = [];
+  // Edges by (source, target): looking them up by scanning all edges made composing quadratic in size.
+  const pairs = new Map<string, GraphEdge[]>();
   const addNode = (id: string): GraphNode => {
     let node = nodes.get(id);
     if (!node) {
@@ -80,11 +82,12 @@ export function composeGraph(spec: WorkflowSpec): WorkflowGraph {
       if (!nodes.has(next.name) || !inCycle(spec, next.name)) queue.push([next.name, [...splits]]);
       addNode(next.name);
       const criteria = next.condition ? [next.condition] : [];
-      const same = edges.filter((e) => e.src === name && e.dst === next.name);
+      const pair = `${name}\u0000${next.name}`;
+      const same = pairs.get(pair) ?? [];
       const exists = same.some((e) => e.ref === next.ref && e.criteria.join('\n') === criteria.join('\n'));
       if (exists) continue;
       const key = same.length;
-      edges.push({
+      const edge: GraphEdge = {
         src: name,
         dst: next.name,
         key,
@@ -92,7 +95,10 @@ export function composeGraph(spec: WorkflowSpec): WorkflowGraph {
         ref: next.ref,
         transitionId: `${next.name}__t${key}`,
         backref: `${name}__t${key}`,
-      });
+      };
+      edges.push(edge);
+      same.push(edge);
+      pairs.set(pair, same);
     }
   }
   const next = new Map<string, GraphEdge[]>();

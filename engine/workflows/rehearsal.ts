@@ -189,7 +189,7 @@ export class Rehearsal {
       status,
       result,
       itemId,
-      accumulatedResult: [...acc],
+      accumulatedResult: acc,
     });
   }
 

@@ -12,15 +12,23 @@ import {
 
 export type Ctx = Record<string, unknown>;
 
+export type CurrentTask = { id: string; route: number; result?: unknown };
+
+/** Task lookups of the workflow being evaluated (the conductor): one object, no closures per evaluation. */
+export interface TaskLookup {
+  /** task_status(): a task's status as seen from a route. */
+  taskStatus(taskId: string, route: number): string;
+  /** st2's task(id?, route?): the latest run of a task ({task_id, task_name, route, status, result}). */
+  taskInfo(currentTask: CurrentTask | undefined, taskId?: string, route?: number): unknown;
+}
+
 /** What Orquesta's workflow functions see: the task being evaluated and how to look up statuses. */
 export interface EvalScope {
   ctx: Ctx;
-  currentTask?: { id: string; route: number; result?: unknown };
+  currentTask?: CurrentTask;
   item?: unknown;
   hasItem?: boolean;
-  taskStatus?: (taskId: string, route?: number) => string;
-  /** st2's task(id?, route?): the latest run of a task ({task_id, task_name, route, status, result}). */
-  task?: (taskId?: string, route?: number) => unknown;
+  tasks?: TaskLookup;
   /** Extra functions (st2kv, config_pack...) supplied by the runtime. */
   functions?: Record<string, ExpressionFunction>;
 }
@@ -46,13 +54,13 @@ export class VariableUndefinedError extends ExpressionError {
 // cache its per-functions-object adapters (evaluation is synchronous; nesting restores the previous scope).
 let active: EvalScope = { ctx: {} };
 
-function currentTask(): { id: string; route: number; result?: unknown } {
+function currentTask(): CurrentTask {
   if (!active.currentTask) throw new ExpressionError('The current task is not set in the context.');
   return active.currentTask;
 }
 
 function status(id: string, route?: number): string {
-  return active.taskStatus ? active.taskStatus(id, route) : 'null';
+  return active.tasks ? active.tasks.taskStatus(id, route ?? active.currentTask?.route ?? 0) : 'null';
 }
 
 /** Keyword arguments arrive as a marked trailing object (see engine/expressions/kwargs.ts). */
@@ -133,10 +141,14 @@ const BASE_FUNCTIONS: Record<string, ExpressionFunction> = {
     return Array.from({ length: n }, (_, i) => lists.map((l) => l[i]));
   },
   task: (...args: unknown[]) => {
-    if (!active.task) throw new ExpressionError('task() is not available here.');
+    if (!active.tasks) throw new ExpressionError('task() is not available here.');
     const { task_id, route } = bindArgs(args, ['task_id', 'route']);
     const id = task_id === undefined || task_id === null ? undefined : String(task_id);
-    return active.task(id, route === undefined || route === null ? undefined : Number(route));
+    return active.tasks.taskInfo(
+      active.currentTask,
+      id,
+      route === undefined || route === null ? undefined : Number(route),
+    );
   },
   task_status: (...args: unknown[]) => {
     const { task_id, route } = bindArgs(args, ['task_id', 'route']);
