@@ -2,62 +2,49 @@
  * Runs one local process for the shell runners: argv array, no shell, own process group, live output, capped
  * capture, group kill on timeout/cancel.
  *
+ * Two paths with one contract (ProcessSpec → ProcessOutcome, process-spec.ts):
+ * - the process spawner (spawner.ts, spawner-child.mjs): a small long-lived Node process does the fork/exec.
+ *   fork() in the engine copies its page tables, which blocks the event loop ~2.5 ms per action at server RSS;
+ *   the spawner's forks are cheap and the engine only exchanges IPC messages. Default for specs without `ipc`.
+ * - in-process `spawn` (runInProcess below): specs with `ipc` (the javascript runner's Node children talk to the
+ *   engine over their own channel), `SQUALL_INPROCESS_SPAWN=1` (escape hatch), and while the spawner cannot start.
+ *
  * Why node:child_process and not execa: this is the hot path (webhook → `true` at hundreds of runs/s). Raw
  * `spawn` does ~550 spawns/s on the target machine, execa about half of that because of its per-call setup
  * (option normalisation, stream wrappers, promises per stream). We use no execa feature that raw spawn lacks:
  * argv is always an array and `shell` is never set, so there is no quoting to get wrong either way.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { CappedCapture, type CapturedStream } from '../output-capture.ts';
+import { spawn } from 'node:child_process';
+import { CappedCapture } from '../output-capture.ts';
 import { abortKind } from '../runner-support.ts';
+import {
+  DEFAULT_KILL_GRACE_MS,
+  killGroup,
+  type ProcessOutcome,
+  type ProcessSpec,
+  STREAM_DRAIN_MS,
+} from './process-spec.ts';
+import { Spawner } from './spawner.ts';
 
-export interface ProcessSpec {
-  file: string;
-  args: readonly string[];
-  cwd?: string;
-  env: Record<string, string>;
-  /** Written to stdin, then stdin is closed (sudo -S password). Without it stdin is /dev/null. */
-  stdin?: string;
-  signal: AbortSignal;
-  /** Per stream: bytes kept in the result and streamed live. */
-  outputCapBytes: number;
-  onOutput(stream: 'stdout' | 'stderr', text: string): void;
-  /** Between SIGTERM and SIGKILL of the process group (default 2000 ms). */
-  killGraceMs?: number;
-  /** Opens an IPC channel (Node children) and hands the child over once spawned. */
-  ipc?(child: ChildProcess): void;
-}
+export type { ProcessOutcome, ProcessSpec, StreamCapture } from './process-spec.ts';
 
-/** Kept output of one stream (the same shape the remote runner reports per host). */
-export type StreamCapture = CapturedStream;
+/** Set to 1 to spawn in the engine process as before the spawner (not a config key: an escape hatch). */
+export const INPROCESS_SPAWN_ENV = 'SQUALL_INPROCESS_SPAWN';
 
-export interface ProcessOutcome {
-  pid?: number;
-  exitCode: number | null;
-  exitSignal: NodeJS.Signals | null;
-  stdout: StreamCapture;
-  stderr: StreamCapture;
-  /** Set when the signal stopped the process. */
-  aborted?: 'timeout' | 'canceled';
-  /** Set when the process could not be started (ENOENT, EACCES, invalid argv...). */
-  spawnError?: Error;
-}
-
-function killGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // ESRCH: the group is already gone.
-  }
-}
-
-/** Streams still open this long after the main process exited belong to a background child: stop reading. */
-const STREAM_DRAIN_MS = 200;
+/** The engine's process spawner, forked on first use; `fallbackReason` says when runs went in-process. */
+export const localSpawner = new Spawner({ fallback: runInProcess });
 
 export function runProcess(spec: ProcessSpec): Promise<ProcessOutcome> {
+  // Read per call so a test or bench can flip it; an env lookup is noise next to a spawn.
+  if (spec.ipc || process.env[INPROCESS_SPAWN_ENV] === '1') return runInProcess(spec);
+  return localSpawner.run(spec);
+}
+
+/** Spawns in this process (see the header for when). */
+export function runInProcess(spec: ProcessSpec): Promise<ProcessOutcome> {
   const stdout = new CappedCapture(spec.outputCapBytes, (t) => spec.onOutput('stdout', t));
   const stderr = new CappedCapture(spec.outputCapBytes, (t) => spec.onOutput('stderr', t));
-  const grace = spec.killGraceMs ?? 2000;
+  const grace = spec.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
 
   return new Promise<ProcessOutcome>((resolve) => {
     const base = () => ({ stdout: stdout.finish(), stderr: stderr.finish() });
