@@ -17,6 +17,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   workflows: async () => (await import('./workflows.bench.ts')).benchWorkflows,
   'workflow-scale': async () => (await import('./workflow-scale.bench.ts')).benchWorkflowScale,
   webhooks: async () => (await import('./webhook.bench.ts')).benchWebhooks,
+  'local-spawn': async () => (await import('./local-spawn.bench.ts')).benchLocalSpawn,
 };
 
 export async function runBenchmarks(args: string[]): Promise<void> {
