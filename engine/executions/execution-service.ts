@@ -91,7 +91,8 @@ export interface GcOptions {
 interface Active {
   rec: ExecutionRecord;
   runner: Runner;
-  controller: AbortController;
+  /** Made on first use: most runs never look at their signal and are never aborted. */
+  controller?: AbortController;
   redactor: Redactor;
   seq: number;
   /** Bytes of output stored per stream; past the cap output is counted, not stored. */
@@ -557,7 +558,6 @@ export class ExecutionService {
     const active: Active = {
       rec,
       runner,
-      controller: new AbortController(),
       redactor,
       seq: resumed ? (this.#store.listOutput(rec.id).at(-1)?.seq ?? -1) + 1 : 0,
       outputBytes: new Map(),
@@ -574,10 +574,14 @@ export class ExecutionService {
       active.timer = setTimeout(() => this.#abort(active, 'timeout'), seconds * 1000);
       active.timer.unref?.();
     }
-    const logger = redactingLogger(
-      this.#d.logger.child({ execution_id: rec.id, action: rec.action, runner: runner.name }),
-      redactor,
-    );
+    // The per-execution child logger is made when something logs (a noop run at thousands/s never does).
+    let runLogger: Logger | undefined;
+    const logger = (): Logger =>
+      (runLogger ??= redactingLogger(
+        this.#d.logger.child({ execution_id: rec.id, action: rec.action, runner: runner.name }),
+        redactor,
+      ));
+    const controller = (): AbortController => (active.controller ??= new AbortController());
     let outcome: RunnerResult;
     if (action.load_errors?.length) {
       outcome = {
@@ -591,10 +595,14 @@ export class ExecutionService {
         parameters,
         secretParameters: new Set((rec.context[SECRET_PARAMS_KEY] as string[] | undefined) ?? []),
         context: rec.context,
-        signal: active.controller.signal,
+        get signal() {
+          return controller().signal;
+        },
         timeoutMs: seconds ? seconds * 1000 : undefined,
         output: (stream, data) => this.#output(active, stream, data),
-        logger,
+        get logger() {
+          return logger();
+        },
         services: await this.#runnerServices(action, rec, redactor),
         addSecret: (value) => redactor.add(value),
         outputCapBytes: this.#d.config.executions.outputCapBytes,
@@ -609,7 +617,7 @@ export class ExecutionService {
       try {
         outcome = await Promise.race([runner.run(ctx), giveUp]);
       } catch (error) {
-        logger.warn({ err: error }, 'runner threw');
+        logger().warn({ err: error }, 'runner threw');
         outcome = { status: 'failed', result: { error: redactor.text(message(error)) } };
       }
     }
@@ -668,6 +676,7 @@ export class ExecutionService {
       kind === 'timeout'
         ? new DOMException(`timed out after ${active.timeoutSeconds} s`, 'TimeoutError')
         : new DOMException(kind === 'canceled' ? 'canceled' : 'shutting down', 'AbortError');
+    active.controller ??= new AbortController();
     active.controller.abort(reason);
     // A runner that ignores the signal is not waited for forever.
     active.graceTimer = setTimeout(() => active.giveUp?.({ status: kind }), this.#abortGraceMs);
@@ -712,15 +721,15 @@ export class ExecutionService {
   #finish(rec: ExecutionRecord, status: ExecutionStatus, result: unknown): boolean {
     const ts = now();
     let from = rec.status;
+    // Lease and not_before end with the run (left out rather than deleted: `delete` slows every later copy).
+    const { lease: _lease, not_before: _notBefore, ...kept } = rec;
     const next: ExecutionRecord = {
-      ...rec,
+      ...kept,
       status,
       log: [...rec.log, { status, timestamp: ts }],
       end_timestamp: ts,
     };
     if (result !== undefined) next.result = result;
-    delete next.lease;
-    delete next.not_before;
     // Lease fencing: a worker whose lease was taken over (recovered elsewhere) must not write the outcome.
     const heldLease = rec.lease;
     const fenced = (): boolean => {
