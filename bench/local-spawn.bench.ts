@@ -6,9 +6,12 @@
  *   local-spawn.<mode>[.rss+300MB]          runs/s (elapsed)
  *   local-spawn.<mode>[.rss+300MB].blocked  mean ms the calling thread spends inside runProcess() per call
  *   local-spawn.<mode>[.rss+300MB].cpu      ms of this process's CPU (user + system) per run
+ *   local-spawn.spawner[.rss+300MB].spawner-cpu  ms of the spawner process's CPU per run (Linux /proc)
  */
+
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { INPROCESS_SPAWN_ENV, runProcess } from '../engine/runners/local-shell/process.ts';
+import { INPROCESS_SPAWN_ENV, localSpawner, runProcess } from '../engine/runners/local-shell/process.ts';
 import type { ProcessSpec } from '../engine/runners/local-shell/process-spec.ts';
 import type { BenchResult } from './run.ts';
 
@@ -28,6 +31,18 @@ const spec: ProcessSpec = {
   outputCapBytes: 4096,
   onOutput() {},
 };
+
+/** CPU ms (user + system) of a process so far, from /proc (clock ticks of 10 ms); undefined when unreadable. */
+function cpuMsOf(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
 
 async function drive(runs: number): Promise<{ perSecond: number; blockedMs: number; cpuMsPerRun: number }> {
   let started = 0;
@@ -61,13 +76,22 @@ async function measure(mode: Mode, suffix: string): Promise<BenchResult[]> {
   else delete process.env[INPROCESS_SPAWN_ENV];
   try {
     await drive(WARMUP); // JIT, and the spawner's start
+    const spawnerCpu0 = mode === 'spawner' ? cpuMsOf(localSpawner.pid) : undefined;
     const r = await drive(RUNS);
+    const spawnerCpu1 = spawnerCpu0 === undefined ? undefined : cpuMsOf(localSpawner.pid);
     const name = `local-spawn.${mode}${suffix}`;
-    return [
+    const results = [
       { name, value: Math.round(r.perSecond), unit: 'runs/s' },
       { name: `${name}.blocked`, value: Number(r.blockedMs.toFixed(3)), unit: 'ms/call' },
       { name: `${name}.cpu`, value: Number(r.cpuMsPerRun.toFixed(3)), unit: 'ms/run' },
     ];
+    if (spawnerCpu0 !== undefined && spawnerCpu1 !== undefined)
+      results.push({
+        name: `${name}.spawner-cpu`,
+        value: Number(((spawnerCpu1 - spawnerCpu0) / RUNS).toFixed(3)),
+        unit: 'ms/run',
+      });
+    return results;
   } finally {
     if (before === undefined) delete process.env[INPROCESS_SPAWN_ENV];
     else process.env[INPROCESS_SPAWN_ENV] = before;
