@@ -42,6 +42,11 @@ export class EventBus {
     this.#emitter.emit(name, payload);
   }
 
+  /** True when someone listens: publishers skip building a view nobody reads. */
+  has(name: EngineEventName): boolean {
+    return this.#emitter.listenerCount(name) > 0;
+  }
+
   on<K extends EngineEventName>(name: K, listener: (payload: EngineEvents[K]) => void): () => void {
     this.#emitter.on(name, listener);
     return () => this.#emitter.off(name, listener);

@@ -374,7 +374,7 @@ export class ExecutionService {
     }
     // One audit line for the coalesced transitions (each with its timestamp in `log`).
     this.#auditStatus(rec, rec.status, rec.log.length > 1 ? { log: rec.log } : {});
-    this.#d.events.emit('execution__create', this.#view(rec));
+    if (this.#d.events.has('execution__create')) this.#d.events.emit('execution__create', this.#view(rec));
 
     if (fast) this.#start(rec, action, runner, parameters, false);
     else if (rec.status === 'delayed') this.#armDelay(rec);
