@@ -336,6 +336,8 @@ export async function createEngine(config: EngineConfig, options: CreateEngineOp
         ...(kv ? { st2kv: () => kv.st2kv, extraContext: () => ({ __decrypt_kv: kv.__decrypt_kv }) } : {}),
       });
       for (const e of enforcements) {
+        // A succeeded enforcement is audited by its execution's line (rule and trigger instance are in it).
+        if (e.status !== 'failed') continue;
         audit?.record({
           kind: 'rule_enforcement',
           actor: 'system',
@@ -345,11 +347,10 @@ export async function createEngine(config: EngineConfig, options: CreateEngineOp
           status: e.status,
           failure_reason: e.failure_reason,
         });
-        if (e.status === 'failed')
-          logger.warn(
-            { rule: e.rule.ref, trigger_instance_id: instance.id },
-            `rule enforcement failed: ${e.failure_reason}`,
-          );
+        logger.warn(
+          { rule: e.rule.ref, trigger_instance_id: instance.id },
+          `rule enforcement failed: ${e.failure_reason}`,
+        );
       }
     },
   });

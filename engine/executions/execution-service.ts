@@ -1211,6 +1211,7 @@ export class ExecutionService {
       status,
       ...(rec.context?.api_user ? { api_user: rec.context.api_user } : {}),
       ...(rec.context?.rule ? { rule: rec.context.rule.ref } : {}),
+      ...(rec.context?.trigger_instance ? { trigger_instance_id: rec.context.trigger_instance.id } : {}),
       ...extra,
     });
   }

@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signWebhook } from '../../api/webhook-signature.ts';
 import { createApiKey } from '../../engine/auth/api-keys.ts';
 import { type EngineFixture, FIXTURE_PACKS, startEngine } from '../helpers/engine-fixture.ts';
+import { waitFor } from '../helpers/squall-process.ts';
 
 const SECRET = 'hook-secret-123';
 
@@ -56,6 +58,32 @@ describe('webhooks: authentication, validation, idempotency', () => {
     expect(done.context).toMatchObject({ rule: { ref: 'hooks.on_deploy' }, trigger_instance: { id } });
     // The webhook text reached the shell as one literal argument.
     expect((done.result as { stdout: string }).stdout).toBe('a; touch /tmp/squall-pwned-webhook\ndone');
+  });
+
+  it('audits a rule-fired execution with its rule and trigger instance (one line per status, no separate enforcement line)', async () => {
+    const response = await post('deploy', '{"env": "prod", "text": "audit me"}', { 'st2-api-key': apiKey });
+    const { id } = response.json() as { id: string };
+    const enforcement = await waitForEnforcement(fx, id);
+    await fx.engine.waitForExecution(enforcement.execution_id!);
+    const executionLines = () =>
+      readFileSync(fx.config.audit.path, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+    // Audit lines are written at the end of the event-loop turn: wait for the final one.
+    const lines = await waitFor(() => {
+      const all = executionLines();
+      return all.some((l) => l.execution_id === enforcement.execution_id && l.status === 'succeeded') && all;
+    });
+    const mine = lines.filter((l) => l.execution_id === enforcement.execution_id);
+    expect(mine.map((l) => l.status)).toEqual(['running', 'succeeded']);
+    for (const line of mine)
+      expect(line).toMatchObject({
+        kind: 'execution.status',
+        rule: 'hooks.on_deploy',
+        trigger_instance_id: id,
+      });
+    expect(lines.filter((l) => l.kind === 'rule_enforcement' && l.trigger_instance_id === id)).toEqual([]);
   });
 
   it('accepts a valid HMAC signature and refuses its replay', async () => {
