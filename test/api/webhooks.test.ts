@@ -73,7 +73,8 @@ describe('webhooks: authentication, validation, idempotency', () => {
     // Audit lines are written at the end of the event-loop turn: wait for the final one.
     const lines = await waitFor(() => {
       const all = executionLines();
-      return all.some((l) => l.execution_id === enforcement.execution_id && l.status === 'succeeded') && all;
+      const done = all.some((l) => l.execution_id === enforcement.execution_id && l.status === 'succeeded');
+      return done ? all : undefined;
     });
     const mine = lines.filter((l) => l.execution_id === enforcement.execution_id);
     expect(mine.map((l) => l.status)).toEqual(['running', 'succeeded']);

@@ -129,6 +129,23 @@ describe('process spawner', () => {
     expect(cmdline.join(' ')).not.toMatch(/tsx|--import|--require|--loader/);
   });
 
+  it('overlapping runs are shared between two spawners (a lone run always uses the first)', async () => {
+    const gate = join(dir, 'overlap-gate');
+    // Each run reports its parent, then waits for the gate so both are in flight at once.
+    const script = `echo $PPID; while [ ! -e ${gate} ]; do sleep 0.02; done`;
+    const first = bash(script);
+    const second = bash(script);
+    const runs = [runProcess(first.spec), runProcess(second.spec)];
+    await waitFor(() => first.live.stdout !== '' && second.live.stdout !== '', 'both runs started');
+    writeFileSync(gate, '');
+    await Promise.all(runs);
+    const parents = [Number(first.live.stdout.trim()), Number(second.live.stdout.trim())];
+    expect(parents[0]).toBe(localSpawner.pid);
+    expect(parents[1]).not.toBe(parents[0]);
+    expect(stat(parents[1]!)?.ppid).toBe(process.pid);
+    expect(readFileSync(`/proc/${parents[1]}/cmdline`, 'utf8')).toContain('spawner-child.mjs');
+  });
+
   it('SQUALL_INPROCESS_SPAWN=1 spawns in this process again', async () => {
     const { spec } = bash('echo $PPID');
     const outcome = await inProcessEnv(() => runProcess(spec));

@@ -133,6 +133,12 @@ export class Spawner {
     this.#options = options;
   }
 
+  /** Runs handed to this spawner and not finished yet. */
+  get inFlight(): number {
+    const conn = this.#conn;
+    return conn ? conn.runs.size + conn.waiting.length : 0;
+  }
+
   /** The running spawner's pid, once it is ready. */
   get pid(): number | undefined {
     const conn = this.#conn;
