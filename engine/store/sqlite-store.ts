@@ -11,7 +11,8 @@ import type {
   TriggerInstanceStatus,
 } from '../model/index.ts';
 import { COMPLETED_STATUSES } from '../model/index.ts';
-import type { ApiKeyRecord, ChatMessageRef, ExecutionQuery, Store } from './store.ts';
+import { SqliteWorkflowLog } from './sqlite-workflow-log.ts';
+import type { ApiKeyRecord, ChatMessageRef, ExecutionQuery, Store, WorkflowTransition } from './store.ts';
 import { WalCheckpointer } from './wal-checkpointer.ts';
 
 type Db = Database.Database;
@@ -176,6 +177,7 @@ export class SqliteStore implements Store {
   readonly #groupCommit: boolean;
   #batchOpen = false;
   #durableWaiters: Array<() => void> = [];
+  readonly #workflowLog: SqliteWorkflowLog;
   readonly checkpointer?: WalCheckpointer;
   readonly #apiKeys = new Map<string, ApiKeyRecord>();
 
@@ -191,6 +193,7 @@ export class SqliteStore implements Store {
     this.db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
     this.#migrate();
     this.#stmts = this.#prepare();
+    this.#workflowLog = new SqliteWorkflowLog(this.db);
     if (options.backgroundCheckpoint && options.filename !== ':memory:') {
       this.checkpointer = new WalCheckpointer({
         filename: options.filename,
@@ -599,6 +602,19 @@ export class SqliteStore implements Store {
     return row ? JSON.parse(row.state) : undefined;
   }
 
+  appendWorkflowTransition(executionId: string, seq: number, entry: string): void {
+    this.#batch();
+    this.#workflowLog.append(executionId, seq, entry);
+  }
+
+  listWorkflowTransitions(executionId: string, afterSeq: number): WorkflowTransition[] {
+    return this.#workflowLog.list(executionId, afterSeq);
+  }
+
+  saveWorkflowSnapshot(executionId: string, state: string, throughSeq: number): void {
+    this.transaction(() => this.#workflowLog.snapshot(executionId, state, throughSeq));
+  }
+
   // ---- api keys
 
   insertApiKey(key: ApiKeyRecord): void {
@@ -685,6 +701,7 @@ export class SqliteStore implements Store {
             `DELETE FROM workflow_state WHERE execution_id IN (SELECT id FROM executions WHERE ${cond})`,
           )
           .run(...args);
+        this.#workflowLog.deleteExecutions(`SELECT id FROM executions WHERE ${cond}`, args);
         executions = this.db.prepare(`DELETE FROM executions WHERE ${cond}`).run(...args).changes;
       }
       if (before.output) {

@@ -27,6 +27,12 @@ export interface ApiKeyRecord {
   enabled: boolean;
 }
 
+/** One row of a workflow's transition log (JSON text owned by engine/workflows/workflow-journal.ts). */
+export interface WorkflowTransition {
+  seq: number;
+  entry: string;
+}
+
 /** A chat message the bot posted and may need to update after a restart. */
 export interface ChatMessageRef {
   key: string; // e.g. `execution:<id>` or `inquiry:<id>`
@@ -88,6 +94,12 @@ export interface Store {
   // workflow state (opaque JSON owned by engine/workflows)
   saveWorkflowState(executionId: string, state: unknown): void;
   loadWorkflowState(executionId: string): unknown | undefined;
+  /** Orquesta transition log: appends a row after the snapshot (a hot-path write, group-committed). */
+  appendWorkflowTransition(executionId: string, seq: number, entry: string): void;
+  /** The log rows with seq > afterSeq, oldest first. */
+  listWorkflowTransitions(executionId: string, afterSeq: number): WorkflowTransition[];
+  /** Replaces the workflow state with a snapshot (JSON text) and deletes the log rows it includes, atomically. */
+  saveWorkflowSnapshot(executionId: string, state: string, throughSeq: number): void;
 
   // api keys
   insertApiKey(key: ApiKeyRecord): void;

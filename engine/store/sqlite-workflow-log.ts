@@ -1,0 +1,56 @@
+/**
+ * The workflow transition log in SQLite: rows appended after the snapshot kept in `workflow_state`
+ * (engine/workflows/workflow-journal.ts decides what a row holds and when to snapshot). The table is created
+ * if missing when the store opens, so older database files need no migration: their workflow_state rows are
+ * snapshots with no log.
+ */
+import type Database from 'better-sqlite3';
+import type { WorkflowTransition } from './store.ts';
+
+const SCHEMA = `CREATE TABLE IF NOT EXISTS workflow_log (
+  execution_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  entry TEXT NOT NULL,
+  PRIMARY KEY (execution_id, seq)
+) WITHOUT ROWID`;
+
+export class SqliteWorkflowLog {
+  readonly #db: Database.Database;
+  readonly #append: Database.Statement;
+  readonly #list: Database.Statement;
+  readonly #saveSnapshot: Database.Statement;
+  readonly #prune: Database.Statement;
+
+  constructor(db: Database.Database) {
+    this.#db = db;
+    db.exec(SCHEMA);
+    this.#append = db.prepare('INSERT INTO workflow_log (execution_id, seq, entry) VALUES (?, ?, ?)');
+    this.#list = db.prepare(
+      'SELECT seq, entry FROM workflow_log WHERE execution_id = ? AND seq > ? ORDER BY seq',
+    );
+    this.#saveSnapshot = db.prepare(
+      'INSERT INTO workflow_state (execution_id, state) VALUES (?, ?) ON CONFLICT(execution_id) DO UPDATE SET state = excluded.state',
+    );
+    this.#prune = db.prepare('DELETE FROM workflow_log WHERE execution_id = ? AND seq <= ?');
+  }
+
+  append(executionId: string, seq: number, entry: string): void {
+    this.#append.run(executionId, seq, entry);
+  }
+
+  list(executionId: string, afterSeq: number): WorkflowTransition[] {
+    return this.#list.all(executionId, afterSeq) as WorkflowTransition[];
+  }
+
+  /** Replaces the snapshot and deletes the rows it includes; call inside a transaction. */
+  snapshot(executionId: string, state: string, throughSeq: number): void {
+    this.#saveSnapshot.run(executionId, state);
+    this.#prune.run(executionId, throughSeq);
+  }
+
+  /** gc: deletes the rows of the executions `selectIds` (a `SELECT id ...` with `args`) names. */
+  deleteExecutions(selectIds: string, args: unknown[]): number {
+    return this.#db.prepare(`DELETE FROM workflow_log WHERE execution_id IN (${selectIds})`).run(...args)
+      .changes;
+  }
+}
