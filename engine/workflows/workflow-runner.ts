@@ -1,60 +1,41 @@
 /**
- * The durable Orquesta runtime: the `orquesta` runner. A workflow execution is a Conductor whose state lives in
- * the Store (`saveWorkflowState`), written before anything is acted on; each task action is a child execution
- * requested through `services.requestExecution` (with `context.parent = {execution_id, task_id, route, item_id}`
- * and an idempotency key, so a re-request after a crash returns the same child). The runtime advances when a
- * child finishes: the execution service (or `attachWorkflowRunner`) calls `onChildCompleted(child)`.
+ * The durable Orquesta runtime: the `orquesta` runner. A workflow execution is a WorkflowRun (a Conductor plus
+ * the children it asked for) kept in memory between steps and in the Store through its journal (a snapshot plus
+ * one row per step, see workflow-journal.ts); each step's row is written before anything it leads to is acted on.
+ * Each task action is a child execution requested through `services.requestExecution` (with
+ * `context.parent = {execution_id, task_id, route, item_id}` and an idempotency key, so a re-request after a crash
+ * returns the same child). The runtime advances when a child finishes: the execution service (or
+ * `attachWorkflowRunner`) calls `onChildCompleted(child)`. After a restart a workflow is rebuilt from its snapshot
+ * and rows.
  *
  * Result of a workflow execution (as st2): `{output}` on success, `{output, errors}` otherwise.
  */
 
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { ExpressionError, type ExpressionFunction } from '../expressions/index.ts';
+import type { ExpressionFunction } from '../expressions/index.ts';
 import type { ActionDefinition, ExecutionRecord, ExecutionStatus } from '../model/index.ts';
 import { KeyedLock } from '../runners/keyed-lock.ts';
 import type { Runner, RunnerContext, RunnerResult, RunnerServices } from '../runners/runner.ts';
 import type { Store } from '../store/store.ts';
-import {
-  Conductor,
-  type ConductorData,
-  isCompletedStatus,
-  type NextTask,
-  type RerunRequest,
-} from './conductor.ts';
+import { Conductor, isCompletedStatus, type RerunRequest } from './conductor.ts';
 import { inspectionErrors, inspectWorkflow } from './inspector.ts';
+import { KvCache } from './kv-cache.ts';
 import { parseWorkflow, type WorkflowSpec } from './spec.ts';
 import { ABENDED_STATUSES } from './statuses.ts';
+import { LiveEnv, ReplayEnv } from './step-env.ts';
 import { truthy } from './workflow-expressions.ts';
+import { WorkflowJournal } from './workflow-journal.ts';
+import {
+  type StepCause,
+  type StepOutcome,
+  type StepRow,
+  type WorkflowChild,
+  WorkflowRun,
+  type WorkflowRunState,
+} from './workflow-run.ts';
 
-/** A child execution the workflow asked for (kept until it completes). */
-export interface WorkflowChild {
-  /** Idempotency key of the request (also `context.dedupe_key` of the child). */
-  key: string;
-  task_id: string;
-  route: number;
-  item_id?: number;
-  action: string;
-  input: unknown;
-  execution_id?: string;
-  /** ISO time before which it must not be requested (task or retry delay). */
-  not_before?: string;
-}
-
-/** What is stored per workflow execution. */
-export interface WorkflowRunState {
-  v: 1;
-  conductor: ConductorData;
-  children: WorkflowChild[];
-  /** With-items results so far, by `task__rN`. */
-  items: Record<string, unknown[]>;
-  /** With-items: the status of each completed item, by `task__rN` (st2's task().result.items[i].status). */
-  item_statuses?: Record<string, Array<string | null>>;
-  /** Counter for child request keys. */
-  seq: number;
-  /** The workflow's own context (user, parent...) that children inherit. */
-  context: { user: string; api_user?: string };
-}
+export type { WorkflowChild, WorkflowRunState } from './workflow-run.ts';
 
 export interface WorkflowRunnerOptions {
   store: Store;
@@ -69,6 +50,8 @@ export interface WorkflowRunnerOptions {
   apiUrl?: string;
   /** Timer for task delays (tests pass a fake). */
   setTimer?: (fn: () => void, ms: number) => { cancel(): void };
+  /** Workflows kept in memory between steps (others are rebuilt from the Store when they next move). */
+  maxLiveWorkflows?: number;
 }
 
 const TERMINAL_CHILD: ReadonlySet<string> = new Set([
@@ -81,83 +64,21 @@ const TERMINAL_CHILD: ReadonlySet<string> = new Set([
 /** Non-terminal child statuses that change the task: an inquiry waits, a sub-workflow pauses or resumes. */
 const CHILD_UPDATES: ReadonlySet<string> = new Set(['pending', 'paused', 'running']);
 
-function nowIso(): string {
-  return new Date().toISOString();
-}
-
 function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-/**
- * st2kv() for one workflow step. Expressions are synchronous and the datastore is not: a key not loaded yet is
- * recorded as missing (the evaluation fails), the step fetches the missing keys and runs again.
- */
-class KvCache {
-  readonly missing = new Map<string, { scope: 'system' | 'user'; name: string; decrypt: boolean }>();
-  readonly #values = new Map<string, { found: boolean; value: unknown }>();
-  readonly #datastore: RunnerServices['datastore'];
-
-  constructor(datastore: RunnerServices['datastore'], _user: string | undefined) {
-    this.#datastore = datastore;
-  }
-
-  readonly st2kv = (...args: unknown[]): unknown => {
-    const { key, decrypt, default: fallback, hasDefault } = kvArgs(args);
-    if (typeof key !== 'string' || key === '') throw new ExpressionError('st2kv: a key name is required');
-    const system = key.startsWith('system.');
-    const name = system ? key.slice('system.'.length) : key;
-    const scope = system ? 'system' : 'user';
-    const cacheKey = `${scope}\u0000${name}\u0000${decrypt ? 1 : 0}`;
-    const hit = this.#values.get(cacheKey);
-    if (!hit) {
-      if (!this.#datastore) throw new ExpressionError('st2kv: the datastore is not available');
-      this.missing.set(cacheKey, { scope, name, decrypt: Boolean(decrypt) });
-      throw new ExpressionError(`st2kv: the value of "${key}" is being loaded`);
-    }
-    if (!hit.found) {
-      if (hasDefault) return fallback;
-      throw new ExpressionError(`The key "${key}" does not exist in the StackStorm datastore.`);
-    }
-    return hit.value;
-  };
-
-  /** Loads the missing keys; false when nothing could be loaded (no datastore). */
-  async fetchMissing(): Promise<boolean> {
-    if (!this.#datastore || this.missing.size === 0) return false;
-    for (const [cacheKey, k] of this.missing) {
-      const value = await this.#datastore.get(k.name, { scope: k.scope, decrypt: k.decrypt });
-      this.#values.set(cacheKey, { found: value !== undefined && value !== null, value: value ?? null });
-    }
-    this.missing.clear();
-    return true;
-  }
-}
-
-const KWARGS = Symbol.for('squall.expressions.kwargs');
-
-function kvArgs(args: unknown[]): { key: unknown; decrypt: unknown; default: unknown; hasDefault: boolean } {
-  let positional = args;
-  let kwargs: Record<string, unknown> = {};
-  const last = args[args.length - 1];
-  if (
-    isRecord(last) &&
-    ((last as Record<symbol, unknown>)[KWARGS] === true || Object.hasOwn(last, '__keywords'))
-  ) {
-    positional = args.slice(0, -1);
-    kwargs = last;
-  }
-  const hasDefault = Object.hasOwn(kwargs, 'default') || positional.length > 2;
-  return {
-    key: positional[0] ?? kwargs.key,
-    decrypt: positional[1] ?? kwargs.decrypt ?? false,
-    default: Object.hasOwn(kwargs, 'default') ? kwargs.default : positional[2],
-    hasDefault,
-  };
-}
-
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** A workflow between steps: its state in memory, its journal position, the st2kv values it reads. */
+interface LiveWorkflow {
+  run: WorkflowRun;
+  journal: WorkflowJournal;
+  kv: KvCache;
+  /** The runtime's expression functions for this workflow (real ones; steps call them through a LiveEnv). */
+  functions: Record<string, ExpressionFunction>;
 }
 
 export class OrquestaRunner implements Runner {
@@ -170,7 +91,10 @@ export class OrquestaRunner implements Runner {
   /** Per-workflow serialization of state changes. */
   readonly #locks = new KeyedLock();
   readonly #specs = new Map<string, WorkflowSpec>();
+  readonly #inspections = new WeakMap<WorkflowSpec, ReturnType<typeof inspectionErrors>>();
   readonly #timers = new Map<string, { cancel(): void }>();
+  /** Workflows in memory, least recently moved first. */
+  readonly #live = new Map<string, LiveWorkflow>();
 
   constructor(options: WorkflowRunnerOptions) {
     this.#options = options;
@@ -206,7 +130,7 @@ export class OrquestaRunner implements Runner {
   }
 
   /** The parsed spec of a stored state (parsed once per definition: graphs and indexes are cached on it). */
-  #specOfState(state: WorkflowRunState): WorkflowSpec {
+  #specOfState(state: Pick<WorkflowRunState, 'conductor'>): WorkflowSpec {
     const definition = state.conductor.spec;
     const k = JSON.stringify(definition ?? null);
     const cached = this.#specs.get(k);
@@ -217,59 +141,168 @@ export class OrquestaRunner implements Runner {
     return spec;
   }
 
+  /** Inspection errors of a definition (inspected once: specs are cached per definition text). */
+  #inspect(spec: WorkflowSpec): ReturnType<typeof inspectionErrors> {
+    let errors = this.#inspections.get(spec);
+    if (!errors) {
+      errors = inspectionErrors(inspectWorkflow(spec));
+      this.#inspections.set(spec, errors);
+    }
+    return errors;
+  }
+
+  /** The runtime's expression functions for a workflow: the configured ones and st2kv. */
   #functions(record: ExecutionRecord | undefined, kv: KvCache): Record<string, ExpressionFunction> {
     const extra = record ? this.#options.functions?.(record) : undefined;
     return { ...(extra ?? {}), st2kv: kv.st2kv };
   }
 
-  #save(id: string, state: WorkflowRunState, conductor: Conductor): void {
-    // The store writes it out at once; the conductor is dropped after the step.
-    state.conductor = conductor.serialize({ copy: false });
-    this.#store.saveWorkflowState(id, state);
+  // ---------------------------------------------------------------- live workflows
+
+  /** A workflow in memory, rebuilt from the Store (snapshot + replay of its rows) when it is not. */
+  #get(id: string, record?: ExecutionRecord, kv?: KvCache): LiveWorkflow | undefined {
+    const live = this.#live.get(id);
+    if (live) {
+      // Least recently moved first: the oldest is dropped when there are too many.
+      this.#live.delete(id);
+      this.#live.set(id, live);
+      return live;
+    }
+    const stored = WorkflowJournal.open(this.#store, id);
+    if (!stored) return undefined;
+    const cache = kv ?? new KvCache(this.#svc().datastore);
+    const functions = this.#functions(record ?? this.#svc().getExecution(id), cache);
+    const run = new WorkflowRun(
+      this.#specOfState(stored.state),
+      stored.state,
+      Object.keys(functions),
+      new LiveEnv(functions),
+    );
+    for (const row of stored.rows) {
+      run.env = new ReplayEnv(row);
+      run.step(row);
+    }
+    return this.#keep(id, { run, journal: stored.journal, kv: cache, functions });
   }
 
-  #load(id: string): WorkflowRunState | undefined {
-    const raw = this.#store.loadWorkflowState(id) as WorkflowRunState | undefined;
-    return raw && raw.v === 1 ? raw : undefined;
+  #keep(id: string, live: LiveWorkflow): LiveWorkflow {
+    this.#live.set(id, live);
+    const max = this.#options.maxLiveWorkflows ?? 1000;
+    for (const oldest of this.#live.keys()) {
+      if (this.#live.size <= max) break;
+      this.#live.delete(oldest);
+    }
+    return live;
+  }
+
+  /** Whether the execution has Orquesta state (in memory or in the Store). */
+  #exists(id: string): boolean {
+    return this.#live.has(id) || this.#get(id) !== undefined;
+  }
+
+  /** The current state of a workflow execution (a copy), from memory or the Store; for tools and tests. */
+  workflowState(id: string): WorkflowRunState | undefined {
+    const live = this.#get(id);
+    return live
+      ? (JSON.parse(JSON.stringify(live.run.toState(live.journal.seq))) as WorkflowRunState)
+      : undefined;
   }
 
   /**
-   * One change to a workflow: build it from the stored state, apply `mutate`, start what became ready, render
-   * the output if it ended. Expressions are synchronous, so datastore values (st2kv) they need are fetched and
-   * the whole step is redone from the stored state; then the new state is saved and children are requested.
+   * One change to a workflow: apply `causes` to it, start what became ready, persist the step, then request the
+   * children and report the status. Expressions are synchronous, so datastore values (st2kv) a step needs and
+   * does not have yet are fetched and the step is redone from the stored state. A step that throws leaves the
+   * Store as it was; the workflow is rebuilt from it on its next step.
    */
   async #step(
     id: string,
     record: ExecutionRecord | undefined,
-    mutate: (state: WorkflowRunState, conductor: Conductor) => boolean | undefined,
+    causes: StepCause[],
     options: {
-      build?: (functions: Record<string, ExpressionFunction>) => WorkflowRunState;
+      plan?: boolean;
       report?: boolean;
+      build?: (live: Omit<LiveWorkflow, 'run' | 'journal'>, env: LiveEnv) => WorkflowRun;
     } = {},
   ): Promise<RunnerResult | undefined> {
-    const kv = new KvCache(this.#svc().datastore, this.#load(id)?.context.user ?? record?.context.user);
+    let kv = this.#live.get(id)?.kv ?? new KvCache(this.#svc().datastore);
+    await kv.refresh();
     for (let attempt = 0; ; attempt++) {
-      const functions = this.#functions(record, kv);
-      const state = options.build ? options.build(functions) : this.#load(id);
-      if (!state) return undefined;
-      const conductor = Conductor.deserialize(state.conductor, this.#specOfState(state), {
-        functions,
-        taskResult: (task, result) => stTaskResult(state, task, result),
-      });
-      if (mutate(state, conductor) === false) return undefined;
-      const toRequest = this.#plan(state, conductor);
-      if (kv.missing.size > 0 && attempt < 20 && (await kv.fetchMissing())) continue;
-      this.#save(id, state, conductor);
-      for (const child of toRequest) this.#schedule(id, child, record);
-      return this.#report(id, conductor, options.report !== false, state.children.length > 0);
+      let live: LiveWorkflow | undefined;
+      let env: LiveEnv;
+      let outcome: StepOutcome | undefined;
+      try {
+        if (options.build) {
+          const functions = this.#functions(record, kv);
+          env = new LiveEnv(functions);
+          const run = options.build({ kv, functions }, env);
+          outcome = run.start();
+          live = { run, kv, functions, journal: undefined as unknown as WorkflowJournal };
+        } else {
+          live = this.#get(id, record, kv);
+          if (!live) return undefined;
+          kv = live.kv;
+          env = new LiveEnv(live.functions);
+          live.run.env = env;
+          const row: StepRow = { c: causes };
+          if (options.plan === false) row.p = 0;
+          outcome = live.run.step(row);
+          if (!outcome) return undefined;
+        }
+      } catch (error) {
+        this.#live.delete(id);
+        throw error;
+      }
+      if (kv.missing.size > 0 && attempt < 20) {
+        // Memory is ahead of the Store: redo the step from the Store with the values loaded.
+        this.#live.delete(id);
+        await kv.fetchMissing();
+        continue;
+      }
+      try {
+        this.#persist(id, live, env, causes, options);
+      } catch (error) {
+        // Memory is ahead of the Store: rebuild from the Store next time.
+        this.#live.delete(id);
+        throw error;
+      }
+      for (const key of outcome.dropped) {
+        this.#timers.get(key)?.cancel();
+        this.#timers.delete(key);
+      }
+      this.#schedule(id, outcome.toRequest, record);
+      const run = live.run;
+      if (run.finished) this.#live.delete(id);
+      return this.#report(id, run.conductor, options.report !== false, run.children.size > 0);
     }
+  }
+
+  /** Writes the step: the first snapshot of a new workflow, else one row (and a snapshot when one is due). */
+  #persist(
+    id: string,
+    live: LiveWorkflow,
+    env: LiveEnv,
+    causes: StepCause[],
+    options: { plan?: boolean; build?: unknown },
+  ): void {
+    if (options.build) {
+      live.journal = WorkflowJournal.create(this.#store, id, live.run.toState());
+      this.#keep(id, live);
+      return;
+    }
+    const row: StepRow = { c: causes };
+    if (env.calls.length > 0) row.x = env.calls;
+    if (env.time !== undefined) row.t = env.time;
+    if (options.plan === false) row.p = 0;
+    live.journal.append(row);
+    // A finished workflow is compacted to its final snapshot (re-runs read it; its rows go).
+    if (live.journal.snapshotDue || live.run.finished) live.journal.snapshot(live.run.toState());
   }
 
   // ---------------------------------------------------------------- Runner
 
   async run(ctx: RunnerContext): Promise<RunnerResult> {
     this.#services ??= ctx.services;
-    if (ctx.resumed && this.#load(ctx.executionId)) {
+    if (ctx.resumed && this.#exists(ctx.executionId)) {
       await this.recover(ctx.record);
       const rec = this.#svc().getExecution(ctx.executionId);
       return { status: (rec?.status ?? 'running') as ExecutionStatus };
@@ -283,7 +316,7 @@ export class OrquestaRunner implements Runner {
         result: { errors: [{ type: 'error', message: message(error) }], output: null },
       };
     }
-    const inspection = inspectionErrors(inspectWorkflow(spec));
+    const inspection = this.#inspect(spec);
     if (inspection.length > 0) {
       return { status: 'failed', result: { errors: inspection, output: null } };
     }
@@ -304,38 +337,35 @@ export class OrquestaRunner implements Runner {
       ...(ctx.context.api_user ? { api_user: ctx.context.api_user } : {}),
     };
     const rerun = this.#rerunRequest(ctx);
-    const build = (functions: Record<string, ExpressionFunction>): WorkflowRunState => {
+    const build = (live: Omit<LiveWorkflow, 'run' | 'journal'>, env: LiveEnv): WorkflowRun => {
+      const names = Object.keys(live.functions);
       if (rerun) {
         // st2 `execution re-run --tasks`: a new execution continues from the old one's state.
-        const conductor = Conductor.deserialize(rerun.state.conductor, this.#specOfState(rerun.state), {
-          functions,
-        });
-        conductor.requestRerun(rerun.requests);
-        return {
-          v: 1,
-          conductor: conductor.serialize({ copy: false }),
+        const old = rerun.state;
+        const copy = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
+        const state = {
+          v: 1 as const,
           children: [],
-          items: JSON.parse(JSON.stringify(rerun.state.items)),
-          ...(rerun.state.item_statuses
-            ? { item_statuses: JSON.parse(JSON.stringify(rerun.state.item_statuses)) }
-            : {}),
-          seq: rerun.state.seq,
+          items: copy(old.items),
+          ...(old.item_statuses ? { item_statuses: copy(old.item_statuses) } : {}),
+          seq: old.seq,
           context: userContext,
         };
+        return new WorkflowRun(this.#specOfState(old), state, names, env, (options) => {
+          const conductor = Conductor.deserialize(old.conductor, this.#specOfState(old), options);
+          conductor.requestRerun(rerun.requests);
+          return conductor;
+        });
       }
-      const conductor = new Conductor(spec, { inputs: ctx.parameters, context: parentCtx, functions });
-      if (conductor.getWorkflowStatus() === 'null') conductor.requestWorkflowStatus('running');
-      return {
-        v: 1,
-        conductor: conductor.serialize(),
-        children: [],
-        items: {},
-        seq: 0,
-        context: userContext,
-      };
+      const state = { v: 1 as const, children: [], items: {}, seq: 0, context: userContext };
+      return new WorkflowRun(spec, state, names, env, (options) => {
+        const conductor = new Conductor(spec, { inputs: ctx.parameters, context: parentCtx, ...options });
+        if (conductor.getWorkflowStatus() === 'null') conductor.requestWorkflowStatus('running');
+        return conductor;
+      });
     };
     return this.#lock(ctx.executionId, async () => {
-      const outcome = await this.#step(ctx.executionId, ctx.record, () => true, { build, report: false });
+      const outcome = await this.#step(ctx.executionId, ctx.record, [], { build, report: false });
       return outcome ?? { status: 'running' };
     });
   }
@@ -351,7 +381,7 @@ export class OrquestaRunner implements Runner {
     if (!isRecord(reRun) || typeof reRun.ref !== 'string') return undefined;
     const tasks = Array.isArray(reRun.tasks) ? reRun.tasks.map(String) : undefined;
     if (!tasks) return undefined;
-    const state = this.#load(reRun.ref);
+    const state = this.workflowState(reRun.ref);
     if (!state) throw new Error(`re-run of workflow execution "${reRun.ref}": its workflow state is gone`);
     const reset = new Set(Array.isArray(reRun.reset) ? reRun.reset.map(String) : []);
     const requests = tasks.map((t) => {
@@ -375,27 +405,15 @@ export class OrquestaRunner implements Runner {
   }
 
   async #control(executionId: string, status: 'pausing' | 'resuming' | 'canceling'): Promise<void> {
-    const children: string[] = [];
+    let children: string[] = [];
     await this.#lock(executionId, async () => {
-      if (!this.#load(executionId))
+      if (!this.#exists(executionId))
         throw new Error(`workflow execution "${executionId}" has no stored state`);
-      await this.#step(executionId, this.#svc().getExecution(executionId), (state, conductor) => {
-        conductor.requestWorkflowStatus(status);
-        if (status === 'canceling') {
-          // Delayed children not requested yet are dropped (their tasks never started).
-          for (const child of state.children.filter((c) => !c.execution_id && c.not_before)) {
-            this.#timers.get(child.key)?.cancel();
-            this.#timers.delete(child.key);
-          }
-          state.children = state.children.filter((c) => c.execution_id || !c.not_before);
-        }
-        children.splice(
-          0,
-          children.length,
-          ...state.children.flatMap((c) => (c.execution_id ? [c.execution_id] : [])),
-        );
-        return true;
-      });
+      await this.#step(executionId, undefined, [{ k: 'status', s: status }]);
+      const live = this.#live.get(executionId);
+      children = live
+        ? [...live.run.children.values()].flatMap((c) => (c.execution_id ? [c.execution_id] : []))
+        : [];
     });
     this.#cascade(status, children);
   }
@@ -430,25 +448,26 @@ export class OrquestaRunner implements Runner {
   async recover(record: ExecutionRecord): Promise<void> {
     const services = this.#svc();
     await this.#lock(record.id, async () => {
-      if (!this.#load(record.id)) {
+      const live = this.#get(record.id, record);
+      if (!live) {
         await services.completeExecution(record.id, 'abandoned', {
           errors: [{ type: 'error', message: 'workflow state was not found after a restart' }],
           output: null,
         });
         return;
       }
-      let unrequested: WorkflowChild[] = [];
-      await this.#step(record.id, record, (state, conductor) => {
-        unrequested = [];
-        for (const child of [...state.children]) {
-          const rec = child.execution_id ? services.getExecution(child.execution_id) : undefined;
-          if (rec && TERMINAL_CHILD.has(rec.status)) this.#applyChild(state, conductor, child, rec);
-          else if (!child.execution_id) unrequested.push(child);
-        }
-        return true;
-      });
-      // Saved but maybe never requested before the crash: request again (the idempotency key dedupes).
-      for (const child of unrequested) this.#schedule(record.id, child, record);
+      const causes: StepCause[] = [];
+      const unrequested: WorkflowChild[] = [];
+      for (const child of live.run.children.values()) {
+        const rec = child.execution_id ? services.getExecution(child.execution_id) : undefined;
+        if (rec && TERMINAL_CHILD.has(rec.status)) {
+          causes.push({ k: 'child', key: child.key, id: rec.id, s: rec.status, r: rec.result ?? null });
+        } else if (!child.execution_id) unrequested.push(child);
+      }
+      await this.#step(record.id, record, causes);
+      // Saved but maybe never requested before the crash: request again (the idempotency key dedupes; one
+      // requested meanwhile is skipped).
+      this.#schedule(record.id, unrequested, record);
     });
   }
 
@@ -471,141 +490,27 @@ export class OrquestaRunner implements Runner {
   }
 
   async #onChild(parentId: string, child: ExecutionRecord): Promise<void> {
-    if (!this.#store.loadWorkflowState(parentId)) return;
+    if (!this.#exists(parentId)) return;
     await this.#lock(parentId, async () => {
-      await this.#step(parentId, this.#svc().getExecution(parentId), (state, conductor) => {
-        const ref = this.#findChild(parentId, state, child);
-        if (!ref) return false;
-        return this.#applyChild(state, conductor, ref, child);
-      });
+      const ref = this.#get(parentId)?.run.findChild(parentId, child);
+      if (!ref) return;
+      await this.#step(parentId, undefined, [
+        { k: 'child', key: ref.key, id: child.id, s: child.status, r: child.result ?? null },
+      ]);
     });
   }
 
-  #findChild(parentId: string, state: WorkflowRunState, child: ExecutionRecord): WorkflowChild | undefined {
-    const key = child.context?.dedupe_key;
-    return (
-      state.children.find((c) => c.execution_id === child.id) ??
-      (typeof key === 'string' ? state.children.find((c) => `${parentId}:${c.key}` === key) : undefined)
-    );
-  }
+  // ---------------------------------------------------------------- requesting children
 
-  /** Applies a child's status to its task; false when it changed nothing. */
-  #applyChild(
-    state: WorkflowRunState,
-    conductor: Conductor,
-    ref: WorkflowChild,
-    child: ExecutionRecord,
-  ): boolean {
-    if (child.id) ref.execution_id ??= child.id;
-    const itemEvent = ref.item_id !== undefined ? { itemId: ref.item_id } : {};
-    if (!TERMINAL_CHILD.has(child.status)) {
-      // pending (inquiry) or paused (sub-workflow) pause the task; running again resumes it.
-      const current = conductor.getTaskState(ref.task_id, ref.route)?.status;
-      const resumes = child.status === 'running' && (current === 'paused' || current === 'pending');
-      if ((child.status === 'pending' || child.status === 'paused') && current !== child.status) {
-        conductor.updateTaskState(ref.task_id, ref.route, { status: child.status, ...itemEvent });
-        return true;
-      }
-      if (resumes) {
-        conductor.updateTaskState(ref.task_id, ref.route, { status: 'running', ...itemEvent });
-        return true;
-      }
-      return false;
-    }
-    // An inquiry answered while the workflow waits paused for it: resume first (st2 does the same).
-    const entry = conductor.getTaskState(ref.task_id, ref.route);
-    if (conductor.getWorkflowStatus() === 'paused' && entry?.status === 'pending') {
-      conductor.requestWorkflowStatus('resuming');
-    }
-    const result = child.result ?? null;
-    if (ref.item_id !== undefined) {
-      const k = `${ref.task_id}__r${ref.route}`;
-      const acc = state.items[k] ?? [];
-      while (acc.length <= ref.item_id) acc.push(null);
-      acc[ref.item_id] = result;
-      state.items[k] = acc;
-      state.item_statuses ??= {};
-      const statuses = state.item_statuses[k] ?? [];
-      while (statuses.length <= ref.item_id) statuses.push(null);
-      statuses[ref.item_id] = child.status;
-      state.item_statuses[k] = statuses;
-      conductor.updateTaskState(ref.task_id, ref.route, {
-        status: child.status,
-        result,
-        itemId: ref.item_id,
-        accumulatedResult: [...acc],
-      });
-    } else {
-      conductor.updateTaskState(ref.task_id, ref.route, { status: child.status, result });
-    }
-    state.children = state.children.filter((c) => c !== ref);
-    return true;
-  }
-
-  // ---------------------------------------------------------------- advancing
-
-  /** Starts what is ready (action-less tasks complete at once); renders the output when the workflow ended. */
-  #plan(state: WorkflowRunState, conductor: Conductor): WorkflowChild[] {
-    const toRequest: WorkflowChild[] = [];
-    for (let guard = 0; guard < 10_000; guard++) {
-      const next = conductor.getNextTasks();
-      if (next.length === 0) break;
-      let immediate = false;
-      for (const task of next) immediate = this.#start(state, conductor, task, toRequest) || immediate;
-      if (!immediate) break;
-    }
-    // Finished once no child is outstanding (remediation tasks of a failed workflow still run and publish).
-    if (isCompletedStatus(conductor.getWorkflowStatus()) && state.children.length === 0) {
-      conductor.renderWorkflowOutput();
-    }
-    return toRequest;
-  }
-
-  /** Marks a task's actions started; returns true when something completed on the spot (no action to run). */
-  #start(state: WorkflowRunState, conductor: Conductor, task: NextTask, toRequest: WorkflowChild[]): boolean {
-    const isItems = task.items_count !== undefined;
-    if (isItems && task.items_count === 0) {
-      conductor.updateTaskState(task.id, task.route, { status: 'running' });
-      conductor.updateTaskState(task.id, task.route, { status: 'succeeded', result: [] });
-      return true;
-    }
-    let immediate = false;
-    const delay = task.delay && task.delay > 0 ? task.delay : 0;
-    for (const action of task.actions) {
-      const itemEvent = isItems ? { itemId: action.item_id as number } : {};
-      // A delayed task stays staged until its request fires: do not ask for it twice.
-      const waiting = state.children.some(
-        (c) =>
-          c.task_id === task.id && c.route === task.route && c.item_id === action.item_id && !c.execution_id,
-      );
-      if (waiting) continue;
-      if (!action.action) {
-        // An action-less task (a decision point) succeeds at once.
-        conductor.updateTaskState(task.id, task.route, { status: 'running', ...itemEvent });
-        conductor.updateTaskState(task.id, task.route, { status: 'succeeded', result: null, ...itemEvent });
-        immediate = true;
+  /** Requests children once their step is persisted: delayed ones when their time comes, the others at once. */
+  #schedule(id: string, children: WorkflowChild[], record: ExecutionRecord | undefined): void {
+    const now: string[] = [];
+    for (const child of children) {
+      const wait = child.not_before ? Date.parse(child.not_before) - Date.now() : 0;
+      if (wait <= 0) {
+        now.push(child.key);
         continue;
       }
-      state.seq += 1;
-      const child: WorkflowChild = {
-        key: `wf${state.seq}`,
-        task_id: task.id,
-        route: task.route,
-        action: action.action,
-        input: action.input ?? {},
-      };
-      if (isItems) child.item_id = action.item_id as number;
-      if (delay > 0) child.not_before = new Date(Date.now() + delay * 1000).toISOString();
-      else conductor.updateTaskState(task.id, task.route, { status: 'running', ...itemEvent });
-      state.children.push(child);
-      toRequest.push(child);
-    }
-    return immediate;
-  }
-
-  #schedule(id: string, child: WorkflowChild, record: ExecutionRecord | undefined): void {
-    const wait = child.not_before ? Date.parse(child.not_before) - Date.now() : 0;
-    if (wait > 0) {
       const setTimer =
         this.#options.setTimer ??
         ((fn: () => void, ms: number) => {
@@ -617,83 +522,76 @@ export class OrquestaRunner implements Runner {
         child.key,
         setTimer(() => {
           this.#timers.delete(child.key);
-          void this.#lock(id, () => this.#requestChild(id, child.key, record, true));
+          void this.#lock(id, () => this.#requestChildren(id, [child.key], record, true));
         }, wait),
       );
-      return;
     }
-    void this.#lock(id, () => this.#requestChild(id, child.key, record, false));
+    if (now.length > 0) void this.#lock(id, () => this.#requestChildren(id, now, record, false));
   }
 
-  async #requestChild(
+  /** Requests children (deduped by their keys), then records their executions in one step. */
+  async #requestChildren(
     id: string,
-    key: string,
+    keys: string[],
     record: ExecutionRecord | undefined,
     delayed: boolean,
   ): Promise<void> {
-    const state = this.#load(id);
-    const child = state?.children.find((c) => c.key === key);
-    if (!state || !child || child.execution_id) return;
+    const live = this.#get(id);
+    if (!live) return;
+    const children = keys.flatMap((k) => {
+      const child = live.run.children.get(k);
+      return child && !child.execution_id ? [child] : [];
+    });
+    if (children.length === 0) return;
     const services = this.#svc();
     if (delayed) {
       // Paused or canceled while it waited: forget it; it is still staged and runs again on resume.
-      const status = Conductor.deserialize(state.conductor).getWorkflowStatus();
+      const status = live.run.conductor.getWorkflowStatus();
       if (status !== 'running' && status !== 'resuming') {
-        state.children = state.children.filter((c) => c !== child);
-        this.#store.saveWorkflowState(id, state);
+        await this.#step(
+          id,
+          record,
+          children.map((c) => ({ k: 'drop', key: c.key })),
+          { plan: false, report: false },
+        );
         return;
       }
     }
-    const parent: NonNullable<ExecutionRecord['context']['parent']> = {
-      execution_id: id,
-      task_id: child.task_id,
-      route: child.route,
-    };
-    if (child.item_id !== undefined) parent.item_id = child.item_id;
-    let rec: ExecutionRecord | undefined;
-    let failure: string | undefined;
-    try {
-      const parameters = (isRecord(child.input) ? child.input : {}) as Record<string, unknown>;
-      rec = await services.requestExecution({
-        action: child.action,
-        parameters,
-        // Already rendered by the workflow (and may carry chat data): never rendered again, quoted in shell cmds.
-        untrustedParameters: Object.keys(parameters),
-        context: { ...state.context, parent },
-        dedupeKey: `${id}:${key}`,
-      });
-    } catch (error) {
-      failure = message(error);
-      this.#logger?.warn(
-        { execution_id: id, task_id: child.task_id, err: failure },
-        'workflow task request failed',
-      );
+    const causes: StepCause[] = [];
+    for (const child of children) {
+      const parent: NonNullable<ExecutionRecord['context']['parent']> = {
+        execution_id: id,
+        task_id: child.task_id,
+        route: child.route,
+      };
+      if (child.item_id !== undefined) parent.item_id = child.item_id;
+      const cause: StepCause = { k: 'requested', key: child.key };
+      if (delayed) cause.delayed = 1;
+      try {
+        const parameters = (isRecord(child.input) ? child.input : {}) as Record<string, unknown>;
+        const rec = await services.requestExecution({
+          action: child.action,
+          parameters,
+          // Already rendered by the workflow (and may carry chat data): never rendered again, quoted in shell cmds.
+          untrustedParameters: Object.keys(parameters),
+          context: { ...live.run.context, parent },
+          dedupeKey: `${id}:${child.key}`,
+        });
+        cause.id = rec.id;
+        if (TERMINAL_CHILD.has(rec.status)) {
+          cause.s = rec.status;
+          cause.r = rec.result ?? null;
+        }
+      } catch (error) {
+        cause.e = message(error);
+        this.#logger?.warn(
+          { execution_id: id, task_id: child.task_id, err: cause.e },
+          'workflow task request failed',
+        );
+      }
+      causes.push(cause);
     }
-    await this.#step(id, record ?? services.getExecution(id), (fresh, conductor) => {
-      const ref = fresh.children.find((c) => c.key === key);
-      if (!ref) return false; // completed meanwhile
-      if (delayed) {
-        const itemEvent = ref.item_id !== undefined ? { itemId: ref.item_id } : {};
-        conductor.updateTaskState(ref.task_id, ref.route, { status: 'running', ...itemEvent });
-      }
-      if (rec) {
-        ref.execution_id = rec.id;
-        if (TERMINAL_CHILD.has(rec.status)) this.#applyChild(fresh, conductor, ref, rec);
-        return true;
-      }
-      this.#applyChild(fresh, conductor, ref, {
-        id: '',
-        action: ref.action,
-        runner: '',
-        status: 'failed',
-        parameters: {},
-        context: { user: fresh.context.user },
-        result: { error: failure },
-        log: [],
-        start_timestamp: nowIso(),
-      });
-      return true;
-    });
+    await this.#step(id, record, causes);
   }
 
   /** Moves the workflow execution to the conductor's status; completes it with {output, errors}. */
@@ -763,25 +661,5 @@ export function attachWorkflowRunner(
   return () => {
     offCompleted();
     offUpdated();
-  };
-}
-
-/**
- * st2's task().result as st2 stores it (services/workflows.py update_task_execution): a with-items task's is
- * `{items: [{status, result}, ...]}` (null for an item not completed yet); any other task's is the action result.
- */
-function stTaskResult(
-  state: WorkflowRunState,
-  task: { id: string; route: number; itemized: boolean },
-  result: unknown,
-): unknown {
-  if (!task.itemized) return result;
-  const statuses = state.item_statuses?.[`${task.id}__r${task.route}`] ?? [];
-  const results = Array.isArray(result) ? result : [];
-  return {
-    items: results.map((r, i) => {
-      const status = statuses[i];
-      return status ? { status, result: r } : null;
-    }),
   };
 }

@@ -3,17 +3,40 @@ import { describe, expect, it } from 'vitest';
 import { EventBus } from '../../engine/events/event-bus.ts';
 import type { ActionDefinition, ExecutionRecord, ExecutionStatus } from '../../engine/model/index.ts';
 import type { ExecutionRequest, RunnerContext, RunnerServices } from '../../engine/runners/runner.ts';
-import type { Store } from '../../engine/store/store.ts';
+import type { Store, WorkflowTransition } from '../../engine/store/store.ts';
 import { OrquestaRunner, type WorkflowRunState } from '../../engine/workflows/workflow-runner.ts';
 
-/** The store part the runtime uses, in memory (JSON round trip, like a real store). */
-function memoryStore(): Store & { states: Map<string, string> } {
+/** The store part the runtime uses, in memory (JSON round trip, like a real store): snapshots and log rows. */
+function memoryStore(): Store & { states: Map<string, string>; rows: Map<string, WorkflowTransition[]> } {
   const states = new Map<string, string>();
+  const rows = new Map<string, WorkflowTransition[]>();
   return {
     states,
+    rows,
     saveWorkflowState: (id: string, state: unknown) => void states.set(id, JSON.stringify(state)),
     loadWorkflowState: (id: string) => (states.has(id) ? JSON.parse(states.get(id) as string) : undefined),
-  } as unknown as Store & { states: Map<string, string> };
+    appendWorkflowTransition: (id: string, seq: number, entry: string) => {
+      const list = rows.get(id) ?? [];
+      if (list.some((r) => r.seq === seq)) throw new Error(`duplicate row ${id}#${seq}`);
+      list.push({ seq, entry });
+      rows.set(id, list);
+    },
+    listWorkflowTransitions: (id: string, after: number) => (rows.get(id) ?? []).filter((r) => r.seq > after),
+    saveWorkflowSnapshot: (id: string, state: string, through: number) => {
+      states.set(id, state);
+      rows.set(
+        id,
+        (rows.get(id) ?? []).filter((r) => r.seq > through),
+      );
+    },
+  } as unknown as Store & { states: Map<string, string>; rows: Map<string, WorkflowTransition[]> };
+}
+
+/** What the Store holds for a workflow, read as a restarted engine would (snapshot + replayed rows). */
+function stored(store: Store, services: RunnerServices, id = 'wf1'): WorkflowRunState {
+  const state = new OrquestaRunner({ store, services, loadDefinition: () => '' }).workflowState(id);
+  if (!state) throw new Error(`no stored state for ${id}`);
+  return state;
 }
 
 /** Fake engine services: children are recorded (deduped by key); tests finish them by hand. */
@@ -144,7 +167,7 @@ describe('OrquestaRunner', () => {
       untrustedParameters: ['message'],
       context: { user: 'stanley', parent: { execution_id: 'wf1', task_id: 'task1', route: 0 } },
     });
-    const saved = store.loadWorkflowState('wf1') as WorkflowRunState;
+    const saved = stored(store, fake.services);
     expect(saved.children).toHaveLength(1);
     expect(saved.children[0]?.execution_id).toBe('child1');
 
@@ -245,22 +268,18 @@ tasks:
     await settled();
     expect(fake.requests.map((r) => r.context.parent?.task_id)).toEqual(['a', 'b']);
     // A state saved with a child never requested (crash between save and request) is requested once.
-    const state = store.loadWorkflowState('wf1') as WorkflowRunState;
+    const state = stored(store, fake.services);
     const child = state.children[0];
     expect(child?.task_id).toBe('b');
     const key = child?.key;
     delete (child as { execution_id?: string }).execution_id;
-    store.saveWorkflowState('wf1', state);
-    await new OrquestaRunner({ store, services: fake.services, loadDefinition: () => '' }).recover(
-      ctx.record,
-    );
+    store.saveWorkflowSnapshot('wf1', JSON.stringify(state), state.log_seq ?? 0);
+    const third = new OrquestaRunner({ store, services: fake.services, loadDefinition: () => '' });
+    await third.recover(ctx.record);
     await settled();
     expect(fake.requests).toHaveLength(2);
-    expect((store.loadWorkflowState('wf1') as WorkflowRunState).children[0]).toMatchObject({
-      key,
-      execution_id: 'child2',
-    });
-    await again.onChildCompleted(fake.finish('child2', 'succeeded', null));
+    expect(stored(store, fake.services).children[0]).toMatchObject({ key, execution_id: 'child2' });
+    await third.onChildCompleted(fake.finish('child2', 'succeeded', null));
     await settled();
     expect(fake.completions.at(-1)?.status).toBe('succeeded');
   });
@@ -406,7 +425,7 @@ tasks:
       status: 'succeeded',
       result: { output: { greeting: 'first' } },
     });
-    expect((store.loadWorkflowState('wf1') as WorkflowRunState).conductor.state.status).toBe('failed');
+    expect(stored(store, fake.services).conductor.state.status).toBe('failed');
   });
 
   it('cascades cancel to running children and pause/resume to child workflows', async () => {
