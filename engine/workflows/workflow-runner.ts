@@ -79,6 +79,8 @@ interface LiveWorkflow {
   kv: KvCache;
   /** The runtime's expression functions for this workflow (real ones; steps call them through a LiveEnv). */
   functions: Record<string, ExpressionFunction>;
+  /** The execution status last reported (or found already set) for this workflow. */
+  reported?: ExecutionStatus;
 }
 
 export class OrquestaRunner implements Runner {
@@ -224,6 +226,9 @@ export class OrquestaRunner implements Runner {
       build?: (live: Omit<LiveWorkflow, 'run' | 'journal'>, env: LiveEnv) => WorkflowRun;
     } = {},
   ): Promise<RunnerResult | undefined> {
+    // The state keeps what causes carry (child results): as plain JSON, the same data a replay of the row reads,
+    // and no longer shared with the caller's records.
+    causes = causes.length > 0 ? (JSON.parse(JSON.stringify(causes)) as StepCause[]) : causes;
     let kv = this.#live.get(id)?.kv ?? new KvCache(this.#svc().datastore);
     await kv.refresh();
     for (let attempt = 0; ; attempt++) {
@@ -272,7 +277,7 @@ export class OrquestaRunner implements Runner {
       this.#schedule(id, outcome.toRequest, record);
       const run = live.run;
       if (run.finished) this.#live.delete(id);
-      return this.#report(id, run.conductor, options.report !== false, run.children.size > 0);
+      return this.#report(id, live, options.report !== false);
     }
   }
 
@@ -359,7 +364,9 @@ export class OrquestaRunner implements Runner {
       }
       const state = { v: 1 as const, children: [], items: {}, seq: 0, context: userContext };
       return new WorkflowRun(spec, state, names, env, (options) => {
-        const conductor = new Conductor(spec, { inputs: ctx.parameters, context: parentCtx, ...options });
+        // The inputs stay in the state: a copy, not the execution's parameters object.
+        const inputs = JSON.parse(JSON.stringify(ctx.parameters)) as Record<string, unknown>;
+        const conductor = new Conductor(spec, { inputs, context: parentCtx, ...options });
         if (conductor.getWorkflowStatus() === 'null') conductor.requestWorkflowStatus('running');
         return conductor;
       });
@@ -595,15 +602,11 @@ export class OrquestaRunner implements Runner {
   }
 
   /** Moves the workflow execution to the conductor's status; completes it with {output, errors}. */
-  async #report(
-    id: string,
-    conductor: Conductor,
-    report: boolean,
-    waiting: boolean,
-  ): Promise<RunnerResult | undefined> {
+  async #report(id: string, live: LiveWorkflow, report: boolean): Promise<RunnerResult | undefined> {
+    const conductor = live.run.conductor;
     const status = conductor.getWorkflowStatus();
     if (isCompletedStatus(status)) {
-      if (waiting) return undefined;
+      if (live.run.children.size > 0) return undefined;
       const final = status as ExecutionStatus;
       // st2 (services/workflows.py update_execution_records): {output: output or None}, and errors only for
       // abended workflows, so a succeeded one does not list the failures it handled.
@@ -622,10 +625,13 @@ export class OrquestaRunner implements Runner {
           : undefined;
     if (!mapped) return undefined;
     if (!report) return mapped === 'running' ? undefined : { status: mapped };
+    // Read the execution only when the status to report changed (a large workflow record costs a parse per read).
+    if (live.reported === mapped) return undefined;
     const current = this.#svc().getExecution(id);
     if (current && current.status !== mapped && !TERMINAL_CHILD.has(current.status)) {
       await this.#svc().completeExecution(id, mapped);
     }
+    live.reported = mapped;
     return undefined;
   }
 }
