@@ -160,6 +160,16 @@ function rowToExecution(row: ExecutionRow): ExecutionRecord {
   return rec;
 }
 
+/** A trigger instance row waiting for the end of the batch (its status may still change). */
+interface PendingTriggerInstance {
+  id: string;
+  trigger: string;
+  status: TriggerInstanceStatus;
+  occurrence_time: string;
+  dedupe_key: string | null;
+  doc: string;
+}
+
 function dedupeKeyOf(rec: ExecutionRecord): string | null {
   const key = rec.context?.dedupe_key;
   return typeof key === 'string' && key !== '' ? key : null;
@@ -180,6 +190,19 @@ export class SqliteStore implements Store {
   readonly #workflowLog: SqliteWorkflowLog;
   readonly checkpointer?: WalCheckpointer;
   readonly #apiKeys = new Map<string, ApiKeyRecord>();
+  /**
+   * Write-behind inside the group-commit batch: an execution or trigger instance inserted in the open batch is
+   * kept here (its SQL parameters, serialised at the call) and inserted at the end of the turn with whatever
+   * status it reached by then. A webhook's execution is inserted running and finished (noop) in the same turn,
+   * its trigger instance inserted pending and marked processed: one INSERT each instead of INSERT + UPDATE.
+   * Any read that is not answered from here first writes these rows into the open transaction (#materialize).
+   */
+  readonly #pendingExecutions = new Map<string, Record<string, unknown>>();
+  readonly #pendingExecutionDedupe = new Map<string, string>();
+  readonly #pendingTriggerInstances = new Map<string, PendingTriggerInstance>();
+  readonly #pendingTriggerDedupe = new Set<string>();
+  /** Depth of transaction() calls: inside one, writes go straight to SQLite so a rollback covers them. */
+  #txDepth = 0;
 
   constructor(options: SqliteStoreOptions) {
     if (options.filename !== ':memory:') mkdirSync(dirname(options.filename), { recursive: true });
@@ -217,6 +240,42 @@ export class SqliteStore implements Store {
     setImmediate(() => this.flush());
   }
 
+  /** True when a hot-path insert may wait for the end of the batch (see #pendingExecutions). */
+  #deferrable(): boolean {
+    this.#batch();
+    return this.#batchOpen && this.#txDepth === 0;
+  }
+
+  /** Writes the deferred rows into the open transaction, in the order they were inserted. */
+  #materialize(): void {
+    if (this.#pendingTriggerInstances.size > 0) {
+      for (const ti of this.#pendingTriggerInstances.values()) {
+        this.#stmts.insertTriggerInstance!.run(
+          ti.id,
+          ti.trigger,
+          ti.status,
+          ti.occurrence_time,
+          ti.dedupe_key,
+          ti.doc,
+        );
+      }
+      this.#pendingTriggerInstances.clear();
+      this.#pendingTriggerDedupe.clear();
+    }
+    if (this.#pendingExecutions.size > 0) {
+      for (const params of this.#pendingExecutions.values()) this.#stmts.insertExecution!.run(params);
+      this.#pendingExecutions.clear();
+      this.#pendingExecutionDedupe.clear();
+    }
+  }
+
+  /** The error SQLite would have raised at INSERT time, raised at the call as before. */
+  #duplicate(table: string, column: string): Error {
+    const error = new Error(`UNIQUE constraint failed: ${table}.${column}`) as Error & { code: string };
+    error.code = 'SQLITE_CONSTRAINT_UNIQUE';
+    return error;
+  }
+
   /** A write that must be durable when it returns: joins the open batch, then commits it. */
   #now<T>(fn: () => T): T {
     const r = fn();
@@ -227,6 +286,7 @@ export class SqliteStore implements Store {
   /** Commits the open group-commit batch (no-op without one). */
   flush(): void {
     if (!this.#batchOpen) return;
+    this.#materialize();
     this.#batchOpen = false;
     if (this.db.inTransaction) this.db.exec('COMMIT');
     const waiters = this.#durableWaiters;
@@ -283,6 +343,8 @@ export class SqliteStore implements Store {
       getExecution: p(`SELECT ${EXEC_COLUMNS} FROM executions WHERE id = ?`),
       findExecutionByDedupe: p(`SELECT ${EXEC_COLUMNS} FROM executions WHERE dedupe_key = ?`),
       getExecutionLease: p('SELECT lease FROM executions WHERE id = ?'),
+      executionExists: p('SELECT 1 FROM executions WHERE id = ?'),
+      triggerInstanceExists: p('SELECT 1 FROM trigger_instances WHERE id = ?'),
       appendOutput: p(
         'INSERT OR REPLACE INTO output (execution_id, seq, stream, data, ts) VALUES (?, ?, ?, ?, ?)',
       ),
@@ -357,28 +419,54 @@ export class SqliteStore implements Store {
   // ---- executions
 
   insertExecution(record: ExecutionRecord): void {
-    this.#batch();
-    this.#stmts.insertExecution!.run(this.#execParams(record));
+    const params = this.#execParams(record);
+    if (!this.#deferrable()) {
+      this.#stmts.insertExecution!.run(params);
+      return;
+    }
+    const id = record.id;
+    const dedupe = params.dedupe_key as string | null;
+    if (this.#pendingExecutions.has(id) || this.#stmts.executionExists!.get(id))
+      throw this.#duplicate('executions', 'id');
+    if (
+      dedupe !== null &&
+      (this.#pendingExecutionDedupe.has(dedupe) || this.#stmts.findExecutionByDedupe!.get(dedupe))
+    )
+      throw this.#duplicate('executions', 'dedupe_key');
+    this.#pendingExecutions.set(id, params);
+    if (dedupe !== null) this.#pendingExecutionDedupe.set(dedupe, id);
   }
 
   updateExecution(record: ExecutionRecord, expectedStatus?: ExecutionStatus): boolean {
     this.#batch();
     const params = this.#updateParams(record);
+    const pending = this.#pendingExecutions.get(record.id);
+    if (pending && this.#txDepth === 0) {
+      if (expectedStatus !== undefined && pending.status !== expectedStatus) return false;
+      // Identity columns stay as inserted (as the UPDATE statement leaves them).
+      this.#pendingExecutions.set(record.id, { ...pending, ...params });
+      return true;
+    }
+    if (pending) this.#materialize();
     if (expectedStatus === undefined) return this.#stmts.updateExecution!.run(params).changes > 0;
     params.expected = expectedStatus;
     return this.#stmts.updateExecutionCas!.run(params).changes > 0;
   }
 
   getExecution(id: string): ExecutionRecord | undefined {
+    if (this.#pendingExecutions.has(id)) this.#materialize();
     const row = this.#stmts.getExecution!.get(id) as ExecutionRow | undefined;
     return row ? rowToExecution(row) : undefined;
   }
 
   getExecutionLease(id: string): string | null | undefined {
+    const pending = this.#pendingExecutions.get(id);
+    if (pending) return pending.lease as string | null;
     return (this.#stmts.getExecutionLease!.get(id) as { lease: string | null } | undefined)?.lease;
   }
 
   findExecutionByDedupeKey(key: string): ExecutionRecord | undefined {
+    if (this.#pendingExecutionDedupe.has(key)) this.#materialize();
     const row = this.#stmts.findExecutionByDedupe!.get(key) as ExecutionRow | undefined;
     return row ? rowToExecution(row) : undefined;
   }
@@ -438,6 +526,7 @@ export class SqliteStore implements Store {
   }
 
   listExecutions(query: ExecutionQuery): ExecutionRecord[] {
+    this.#materialize();
     const { where, args, shape } = this.#where(query);
     const order = query.order === 'asc' ? 'ASC' : 'DESC';
     const stmt = this.#shape(
@@ -449,6 +538,7 @@ export class SqliteStore implements Store {
   }
 
   countExecutions(query: ExecutionQuery): number {
+    this.#materialize();
     const { where, args, shape } = this.#where(query);
     const stmt = this.#shape(`count:${shape}`, `SELECT count(*) AS n FROM executions ${where}`);
     return (stmt.get(...args) as { n: number }).n;
@@ -479,20 +569,46 @@ export class SqliteStore implements Store {
   // ---- trigger instances
 
   insertTriggerInstance(instance: TriggerInstance): void {
-    this.#batch();
-    this.#stmts.insertTriggerInstance!.run(
-      instance.id,
-      instance.trigger,
-      instance.status,
-      instance.occurrence_time,
-      instance.dedupe_key ?? null,
-      JSON.stringify(instance),
-    );
+    const row: PendingTriggerInstance = {
+      id: instance.id,
+      trigger: instance.trigger,
+      status: instance.status,
+      occurrence_time: instance.occurrence_time,
+      dedupe_key: instance.dedupe_key ?? null,
+      doc: JSON.stringify(instance),
+    };
+    if (!this.#deferrable()) {
+      this.#stmts.insertTriggerInstance!.run(
+        row.id,
+        row.trigger,
+        row.status,
+        row.occurrence_time,
+        row.dedupe_key,
+        row.doc,
+      );
+      return;
+    }
+    if (this.#pendingTriggerInstances.has(row.id) || this.#stmts.triggerInstanceExists!.get(row.id))
+      throw this.#duplicate('trigger_instances', 'id');
+    if (
+      row.dedupe_key !== null &&
+      (this.#pendingTriggerDedupe.has(row.dedupe_key) ||
+        this.#stmts.findTriggerInstanceByDedupe!.get(row.dedupe_key))
+    )
+      throw this.#duplicate('trigger_instances', 'dedupe_key');
+    this.#pendingTriggerInstances.set(row.id, row);
+    if (row.dedupe_key !== null) this.#pendingTriggerDedupe.add(row.dedupe_key);
   }
 
   setTriggerInstanceStatus(id: string, status: TriggerInstanceStatus): void {
     // The status column is authoritative; `doc` keeps the insert-time copy and is patched on read.
     this.#batch();
+    const pending = this.#pendingTriggerInstances.get(id);
+    if (pending && this.#txDepth === 0) {
+      pending.status = status;
+      return;
+    }
+    if (pending) this.#materialize();
     this.#stmts.setTriggerInstanceStatus!.run(status, id);
   }
 
@@ -504,10 +620,12 @@ export class SqliteStore implements Store {
   }
 
   getTriggerInstance(id: string): TriggerInstance | undefined {
+    if (this.#pendingTriggerInstances.has(id)) this.#materialize();
     return this.#triggerInstance(this.#stmts.getTriggerInstance!.get(id) as { status: string; doc: string });
   }
 
   findTriggerInstanceByDedupeKey(key: string): TriggerInstance | undefined {
+    if (this.#pendingTriggerDedupe.has(key)) this.#materialize();
     return this.#triggerInstance(
       this.#stmts.findTriggerInstanceByDedupe!.get(key) as { status: string; doc: string },
     );
@@ -518,6 +636,7 @@ export class SqliteStore implements Store {
     status?: TriggerInstanceStatus;
     limit?: number;
   }): TriggerInstance[] {
+    this.#materialize();
     const rows = this.#listNewest<{ status: string; doc: string }>(
       'trigger_instances',
       'status, doc',
@@ -676,7 +795,13 @@ export class SqliteStore implements Store {
   transaction<T>(fn: () => T): T {
     // Inside the group-commit batch (or another transaction) this is a savepoint (better-sqlite3 handles that).
     this.#batch();
-    return this.db.transaction(fn)();
+    this.#materialize();
+    this.#txDepth++;
+    try {
+      return this.db.transaction(fn)();
+    } finally {
+      this.#txDepth--;
+    }
   }
 
   prune(before: { executions?: string; triggerInstances?: string; output?: string }): {

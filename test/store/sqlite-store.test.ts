@@ -62,6 +62,58 @@ describe('SqliteStore group commit', () => {
     store.close();
   });
 
+  it('coalesces an insert and its later updates in one batch into one row write, with CAS and uniqueness intact', () => {
+    tmp = mkdtempSync(join(tmpdir(), 'squall-store-'));
+    const store = SqliteStore.open(tmp, { groupCommit: true });
+    const changes = () => store.db.prepare('SELECT total_changes() AS n').get() as { n: number };
+    const before = changes().n;
+    const rec = execution('w1', { status: 'running', lease: 'me', context: { user: 'u', dedupe_key: 'k1' } });
+    store.insertExecution(rec);
+    expect(store.getExecutionLease('w1')).toBe('me'); // answered without writing the row
+    expect(store.updateExecution({ ...rec, status: 'succeeded' }, 'requested')).toBe(false); // CAS: it is running
+    expect(store.updateExecution({ ...rec, status: 'succeeded', lease: undefined }, 'running')).toBe(true);
+    expect(() => store.insertExecution(execution('w1'))).toThrow(/UNIQUE constraint failed: executions.id/);
+    expect(() => store.insertExecution(execution('w2', { context: { dedupe_key: 'k1' } }))).toThrow(
+      /UNIQUE constraint failed: executions.dedupe_key/,
+    );
+    store.insertTriggerInstance({
+      id: 't1',
+      trigger: 'core.st2.webhook',
+      payload: {},
+      occurrence_time: '2026-01-01T00:00:00.000Z',
+      status: 'pending',
+    });
+    store.setTriggerInstanceStatus('t1', 'processed');
+    expect(changes().n).toBe(before); // nothing written yet
+    store.flush();
+    expect(changes().n - before).toBe(2); // one INSERT each, no UPDATE
+    expect(store.getExecution('w1')).toMatchObject({ status: 'succeeded' });
+    expect(store.getExecution('w1')?.lease).toBeUndefined();
+    expect(store.getTriggerInstance('t1')?.status).toBe('processed');
+    // Rows from earlier batches are still refused and still updated in place.
+    expect(() => store.insertExecution(execution('w1'))).toThrow(/UNIQUE constraint failed: executions.id/);
+    expect(store.updateExecution({ ...rec, status: 'failed' }, 'succeeded')).toBe(true);
+    expect(store.getExecution('w1')?.status).toBe('failed');
+    store.close();
+  });
+
+  it('writes straight through inside transaction(), so a rollback covers the insert', () => {
+    tmp = mkdtempSync(join(tmpdir(), 'squall-store-'));
+    const store = SqliteStore.open(tmp, { groupCommit: true });
+    store.insertExecution(execution('before'));
+    expect(() =>
+      store.transaction(() => {
+        store.insertExecution(execution('inside'));
+        throw new Error('roll back');
+      }),
+    ).toThrow('roll back');
+    store.flush();
+    expect(store.getExecution('inside')).toBeUndefined();
+    expect(store.getExecution('before')?.id).toBe('before');
+    expect(store.listExecutions({}).map((e) => e.id)).toEqual(['before']);
+    store.close();
+  });
+
   it('close() commits the open batch', () => {
     tmp = mkdtempSync(join(tmpdir(), 'squall-store-'));
     const store = SqliteStore.open(tmp, { groupCommit: true });
