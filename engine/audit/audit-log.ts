@@ -211,24 +211,31 @@ export class AuditLog {
     const lines = this.#buffer;
     this.#buffer = [];
     this.#bufferBytes = 0;
+    const all = lines.length === 1 ? lines[0]! : lines.join('');
+    const bytes = Buffer.byteLength(all);
+    // The common case: everything fits before the rotation size, one write.
+    if (this.#maxBytes === 0 || this.#size + bytes <= this.#maxBytes) {
+      this.#append(all, bytes);
+      return;
+    }
     let chunk = '';
     let chunkBytes = 0;
     for (const text of lines) {
-      const bytes = Buffer.byteLength(text);
+      const lineBytes = Buffer.byteLength(text);
       if (
         this.#maxBytes > 0 &&
-        this.#size + chunkBytes + bytes > this.#maxBytes &&
+        this.#size + chunkBytes + lineBytes > this.#maxBytes &&
         this.#size + chunkBytes > 0
       ) {
-        this.#append(chunk);
+        this.#append(chunk, chunkBytes);
         this.#rotate();
         chunk = '';
         chunkBytes = 0;
       }
       chunk += text;
-      chunkBytes += bytes;
+      chunkBytes += lineBytes;
     }
-    this.#append(chunk);
+    this.#append(chunk, chunkBytes);
   }
 
   /** Characters buffered and not yet written (bytes are counted when they are written). */
@@ -236,12 +243,12 @@ export class AuditLog {
     return this.#bufferBytes;
   }
 
-  #append(text: string): void {
+  #append(text: string, bytes: number): void {
     if (!text) return;
     // Kept open between flushes (O_APPEND, so an external copytruncate rotation is still safe).
     this.#fd ??= openSync(this.path, 'a', 0o600);
     writeSync(this.#fd, text);
-    this.#size += Buffer.byteLength(text);
+    this.#size += bytes;
   }
 
   #closeFile(): void {

@@ -73,9 +73,9 @@ describe('SqliteStore group commit', () => {
     expect(store.updateExecution({ ...rec, status: 'succeeded' }, 'requested')).toBe(false); // CAS: it is running
     expect(store.updateExecution({ ...rec, status: 'succeeded', lease: undefined }, 'running')).toBe(true);
     expect(() => store.insertExecution(execution('w1'))).toThrow(/UNIQUE constraint failed: executions.id/);
-    expect(() => store.insertExecution(execution('w2', { context: { dedupe_key: 'k1' } }))).toThrow(
-      /UNIQUE constraint failed: executions.dedupe_key/,
-    );
+    expect(() =>
+      store.insertExecution(execution('w2', { context: { user: 'u', dedupe_key: 'k1' } })),
+    ).toThrow(/UNIQUE constraint failed: executions.dedupe_key/);
     store.insertTriggerInstance({
       id: 't1',
       trigger: 'core.st2.webhook',
