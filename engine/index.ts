@@ -278,6 +278,7 @@ export async function createEngine(config: EngineConfig, options: CreateEngineOp
     audit,
     kvContext: kvContextProvider(datastore, kvPrincipal),
     resolvePackConfig: (pack, user, onDecrypted) => packConfigs.resolve(pack, user, onDecrypted),
+    packHasConfig: (pack) => packConfigs.has(pack),
     // Actions read and write the datastore as the system user (user-scope access from actions is not offered yet).
     datastore: {
       async get(key, opts) {

@@ -48,6 +48,8 @@ export interface ExecutionServiceDeps {
     user: string | undefined,
     onDecrypted: (value: string) => void,
   ): Promise<Record<string, unknown>>;
+  /** False for a pack with no config (schema or file): its runs skip resolving one. */
+  packHasConfig?(pack: string): boolean;
   audit?: AuditLog;
   datastore?: RunnerServices['datastore'];
   /**
@@ -274,7 +276,7 @@ export class ExecutionService {
     redactor: Redactor,
   ): Promise<RunnerServices> {
     const resolve = this.#d.resolvePackConfig;
-    if (!resolve) return this.services;
+    if (!resolve || this.#d.packHasConfig?.(action.pack) === false) return this.services;
     let config: Record<string, unknown> = {};
     let failure: unknown;
     try {

@@ -171,6 +171,11 @@ export class PackConfigService {
    * `onDecrypted` (the execution's redaction set). Throws the PackConfigError of an invalid config. A pack
    * without config gives `{}`.
    */
+  /** Whether `pack` has a config (a schema or a config file) to resolve at all. */
+  has(pack: string): boolean {
+    return this.#entries.has(pack);
+  }
+
   async resolve(
     pack: string,
     user: string | undefined,
