@@ -5,15 +5,18 @@ import { describe, expect, it } from 'vitest';
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
-    return statSync(path).isDirectory() ? sources(path) : path.endsWith('.ts') ? [path] : [];
+    if (statSync(path).isDirectory()) return sources(path);
+    // .mjs too: the process spawner is plain JavaScript.
+    return /\.(ts|mjs)$/.test(path) ? [path] : [];
   });
 }
 
 describe('S15 static guard over engine/runners', () => {
   const files = sources('engine/runners');
 
-  it('finds the runner sources', () => {
+  it('finds the runner sources, the spawner included', () => {
     expect(files.length).toBeGreaterThan(10);
+    expect(files.some((file) => file.endsWith('spawner-child.mjs'))).toBe(true);
   });
 
   it.each([
