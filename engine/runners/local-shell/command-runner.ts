@@ -2,7 +2,7 @@ import type { ParameterSchema } from '../../model/index.ts';
 import type { Runner, RunnerContext, RunnerResult } from '../runner.ts';
 import { effectiveSignal, errorMessage, splitParameters, timeoutSeconds } from '../runner-support.ts';
 import { type ActionEnvOptions, buildActionEnv } from './action-env.ts';
-import { runProcess } from './process.ts';
+import { localSpawner, runProcess } from './process.ts';
 import { setupFailure, shellResult } from './shell-result.ts';
 
 /** st2 contrib/runners/local_runner runner.yaml, `local-shell-cmd`. */
@@ -64,6 +64,19 @@ export function sudoPasswordRejected(stderr: string): boolean {
   return /sudo: \d+ incorrect password attempts?/.test(stderr) || /Sorry, try again\./.test(stderr);
 }
 
+let spawnerWarning: string | undefined;
+
+/** Says once per reason that local processes are spawned in the engine process (the spawner could not start). */
+function warnIfSpawnerUnavailable(ctx: RunnerContext): void {
+  const reason = localSpawner.fallbackReason;
+  if (!reason || reason === spawnerWarning) return;
+  spawnerWarning = reason;
+  ctx.logger.warn(
+    { execution_id: ctx.executionId, reason },
+    'process spawner unavailable: spawning in the engine process (slower under load)',
+  );
+}
+
 /** Runs the shared part of both local shell runners once the argv is known. */
 export async function runLocal(
   ctx: RunnerContext,
@@ -99,6 +112,7 @@ export async function runLocal(
       onOutput: (stream, text) => ctx.output(stream, text),
       killGraceMs: options.killGraceMs,
     });
+    warnIfSpawnerUnavailable(ctx);
     const shaped = shellResult(outcome, timeoutSeconds(ctx, runnerParams.timeout));
     if (argv[0] === 'sudo' && sudoPassword && sudoPasswordRejected(outcome.stderr.text)) {
       const result = shaped.result as Record<string, unknown>;
