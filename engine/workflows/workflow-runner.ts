@@ -184,7 +184,9 @@ export class OrquestaRunner implements Runner {
       run.env = new ReplayEnv(row);
       run.step(row);
     }
-    return this.#keep(id, { run, journal: stored.journal, kv: cache, functions });
+    const loaded: LiveWorkflow = { run, journal: stored.journal, kv: cache, functions };
+    // A finished workflow is read (late events, re-runs) but no longer kept.
+    return run.finished ? loaded : this.#keep(id, loaded);
   }
 
   #keep(id: string, live: LiveWorkflow): LiveWorkflow {
