@@ -20,6 +20,8 @@ export interface ConfigKey {
   check?: (value: unknown) => string | undefined;
   min?: number;
   max?: number;
+  /** An empty env value means "" (e.g. SQUALL_AUDIT_PATH= turns the audit log off); other keys ignore it. */
+  emptyEnv?: boolean;
 }
 
 const port = (v: unknown) =>
@@ -112,7 +114,8 @@ export const CONFIG_KEYS: ConfigKey[] = [
     type: 'string',
     default: (r: Record<string, unknown>) => `${r.data_dir}/audit.log`,
     defaultText: '<data_dir>/audit.log',
-    description: 'Append-only JSON-lines audit log ("" disables it).',
+    description: 'Append-only JSON-lines audit log ("" disables it, also as an empty env value).',
+    emptyEnv: true,
   },
   {
     key: 'audit.max_bytes',

@@ -129,7 +129,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     let source: string | undefined;
     let fromEnv = false;
     for (const name of envNames) {
-      if (env[name] !== undefined && env[name] !== '') {
+      if (env[name] !== undefined && (env[name] !== '' || def.emptyEnv)) {
         raw = env[name];
         source = `env ${name}`;
         fromEnv = true;

@@ -27,6 +27,14 @@ describe('loadConfig', () => {
     expect(loaded.sources['executions.max_parallel']).toBe('env SQUALL_EXECUTIONS_MAX_PARALLEL');
   });
 
+  it('turns the audit log off with an empty SQUALL_AUDIT_PATH; other empty env values are ignored', () => {
+    const cwd = dir();
+    const loaded = loadConfig({ env: { SQUALL_AUDIT_PATH: '', SQUALL_PORT: '' }, cwd });
+    expect(loaded.engine.audit.path).toBe('');
+    expect(loaded.engine.http.port).toBe(9101);
+    expect(loadConfig({ env: {}, cwd }).engine.audit.path).toBe(path.join(cwd, '.squall', 'audit.log'));
+  });
+
   it('accepts SQUALL_PORT, SQUALL_DATA_DIR and platform names like SLACK_BOT_TOKEN', () => {
     const cwd = dir();
     const loaded = loadConfig({
