@@ -292,6 +292,24 @@ describe('workflow journal', () => {
     expect(current.store.listWorkflowTransitions('wf1', 0)).toEqual([]);
   });
 
+  it('a delayed task keeps its time across a restart (the clock of the step is recorded)', async () => {
+    const fake = fakeServices(new Map());
+    const definition =
+      'tasks:\n  a:\n    action: core.noop\n    next: [{do: b}]\n  b:\n    delay: 60\n    action: core.noop\n';
+    const first = engine('delay.db', fake.services, definition);
+    start(first.runner, fake.services, fake.records, {});
+    await settle();
+    await first.runner.onChildCompleted(fake.finishNext() as ExecutionRecord);
+    await settle();
+    const live = first.runner.workflowState('wf1') as WorkflowRunState;
+    expect(live.children).toEqual([
+      expect.objectContaining({ task_id: 'b', not_before: expect.any(String) }),
+    ]);
+    await new Promise((r) => setTimeout(r, 20));
+    const restarted = crash('delay.db', fake.services, definition);
+    expect(restarted.runner.workflowState('wf1')).toEqual(live);
+  });
+
   it('a state saved before the journal existed (workflow_state only, no log) resumes', async () => {
     const kv = new Map<string, unknown>([['system.greeting', 'hello']]);
     const fake = fakeServices(kv);
