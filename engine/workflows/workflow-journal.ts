@@ -30,11 +30,9 @@ export class WorkflowJournal {
     this.#snapshotBytes = snapshotBytes;
   }
 
-  /** Starts the journal of a new execution with its first snapshot. */
-  static create(store: Store, id: string, state: WorkflowRunState): WorkflowJournal {
-    const journal = new WorkflowJournal(store, id, 0, 0);
-    journal.snapshot(state);
-    return journal;
+  /** The journal of a new execution: nothing written until its first snapshot. */
+  static begin(store: Store, id: string): WorkflowJournal {
+    return new WorkflowJournal(store, id, 0, 0);
   }
 
   /** The stored snapshot and the rows after it; undefined when the execution has no Orquesta state. */

@@ -243,7 +243,7 @@ export class OrquestaRunner implements Runner {
           env = new LiveEnv(functions);
           const run = options.build({ kv, functions }, env);
           outcome = run.start();
-          live = { run, kv, functions, journal: undefined as unknown as WorkflowJournal };
+          live = { run, kv, functions, journal: WorkflowJournal.begin(this.#store, id) };
         } else {
           live = this.#get(id, record, kv);
           if (!live) return undefined;
@@ -292,7 +292,7 @@ export class OrquestaRunner implements Runner {
     options: { plan?: boolean; build?: unknown },
   ): void {
     if (options.build) {
-      live.journal = WorkflowJournal.create(this.#store, id, live.run.toState());
+      live.journal.snapshot(live.run.toState());
       this.#keep(id, live);
       return;
     }
