@@ -37,8 +37,9 @@ setTimeout(() => process.stdout.write('done\\n'), Number(process.env.HOLD || 0) 
   return path;
 }
 
+/** Polls for up to ~25 s: a Node script can take seconds to start when the whole suite loads both cores. */
 async function waitFor(predicate: () => boolean): Promise<void> {
-  for (let i = 0; i < 1000 && !predicate(); i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 2500 && !predicate(); i++) await new Promise((r) => setTimeout(r, 10));
   if (!predicate()) throw new Error('condition never became true');
 }
 
@@ -263,12 +264,17 @@ describe('local-shell-script secrets', () => {
     });
     const run = runner.run(ctx);
     try {
-      await waitFor(() => existsSync(record));
-      const seen = JSON.parse(readFileSync(record, 'utf8')) as {
-        argv: string[];
-        pid: number;
-        secrets: Record<string, string>;
-      };
+      // The file exists before it is written: wait until it parses.
+      let seen: { argv: string[]; pid: number; secrets: Record<string, string> } | undefined;
+      await waitFor(() => {
+        try {
+          seen = JSON.parse(readFileSync(record, 'utf8'));
+          return true;
+        } catch {
+          return false;
+        }
+      });
+      if (!seen) throw new Error('the script wrote no record');
       const cmdline = readFileSync(`/proc/${seen.pid}/cmdline`, 'utf8');
       expect(cmdline).toContain('--user=bob');
       expect(cmdline).not.toContain(secret);
