@@ -11,6 +11,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { findExecutionProcessGroups, killOrphanedProcessGroups } from '../../engine/executions/orphans.ts';
 import {
   INPROCESS_SPAWN_ENV,
   localSpawner,
@@ -353,6 +354,27 @@ describe('process spawner that cannot start', () => {
     const second = await spawner.run(bash('echo $PPID').spec);
     expect(Number(second.stdout.text.trim())).toBe(process.pid);
     expect(spawner.starts).toBe(1);
+  });
+
+  it('kills an action whose spawner died before reporting its pid, found by its execution id', async () => {
+    const spawner = new Spawner({ fallback: runInProcess, script: join(FIXTURES, 'dies-before-pid.mjs') });
+    const executionId = `exec-${process.pid}-${Date.now()}`;
+    const { spec } = bash('exec sleep 300');
+    spec.env = { ...spec.env, ST2_ACTION_EXECUTION_ID: executionId };
+    try {
+      // The fixture dies once the action runs with its environment in /proc.
+      const outcome = await spawner.run(spec);
+      expect((outcome.spawnError as NodeJS.ErrnoException | undefined)?.code).toBe(SPAWNER_EXITED);
+      expect(outcome.spawnError?.message).toMatch(
+        /before the action's pid was known; any process it had started was killed/,
+      );
+      await waitFor(
+        () => findExecutionProcessGroups(new Set([executionId])).size === 0,
+        'the orphaned action to be killed',
+      );
+    } finally {
+      killOrphanedProcessGroups(new Set([executionId]));
+    }
   });
 
   it('gives up on a spawner that never reports ready, and tries again after retryAfterMs', async () => {

@@ -15,6 +15,7 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { EXECUTION_ID_ENV, killOrphanedProcessGroups } from '../../executions/orphans.ts';
 import { CappedCapture } from '../output-capture.ts';
 import { abortKind } from '../runner-support.ts';
 import {
@@ -334,10 +335,15 @@ export class Spawner {
     }
     for (const run of [...conn.runs.values()]) {
       if (run.pid !== undefined) killGroup(run.pid, 'SIGKILL');
+      else {
+        // Forked but its pid never reached us: find its group by the execution id in its environment.
+        const executionId = run.spec.env[EXECUTION_ID_ENV];
+        if (executionId) killOrphanedProcessGroups(new Set([executionId]));
+      }
       const error: NodeJS.ErrnoException = new Error(
         run.pid !== undefined
           ? `process spawner exited unexpectedly (${how}) while the action ran; its process group was killed`
-          : `process spawner exited unexpectedly (${how}) before the action started`,
+          : `process spawner exited unexpectedly (${how}) before the action's pid was known; any process it had started was killed`,
       );
       error.code = SPAWNER_EXITED;
       run.spawnError = error;
