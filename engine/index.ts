@@ -669,6 +669,8 @@ export async function createEngine(config: EngineConfig, options: CreateEngineOp
       timers?.stop();
       await lifecycle.stopSensors();
       if (sweep) clearInterval(sweep);
+      // Accepted events not started yet stay pending in the Store for the next start: no new work is taken.
+      dispatcher.stop();
       await dispatcher.idle();
       await executions.drain(graceMs);
     },
@@ -676,6 +678,7 @@ export async function createEngine(config: EngineConfig, options: CreateEngineOp
       timers?.stop();
       await lifecycle.stopSensors();
       if (sweep) clearInterval(sweep);
+      // Everything accepted is processed before closing (after drain() nothing more is started).
       await dispatcher.idle();
       await executions.drain(config.executions.drainSeconds * 1000);
       await audit?.close?.();
