@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { runCli, SquallServer } from '../test/helpers/squall-process.ts';
@@ -70,16 +71,41 @@ export function p99(values: number[]): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))];
 }
 
+function adminHeaders(server: SquallServer): Record<string, string> {
+  return { 'x-auth-token': readFileSync(path.join(server.dataDir, 'admin.token'), 'utf8') };
+}
+
 async function countSucceeded(server: SquallServer, action: string): Promise<number> {
   const response = await fetch(`${server.url}/api/v1/executions?action=${action}&status=succeeded&limit=1`, {
-    headers: {
-      'x-auth-token': (await import('node:fs')).readFileSync(
-        path.join(server.dataDir, 'admin.token'),
-        'utf8',
-      ),
-    },
+    headers: adminHeaders(server),
   });
   return Number(response.headers.get('x-total-count'));
+}
+
+/**
+ * True once nothing accepted is left to do: no trigger instance pending, no execution of `action` still active.
+ * Both are small index lookups, so polling them does not slow the drain it measures (counting every succeeded
+ * execution each time did).
+ */
+async function drained(server: SquallServer, action: string): Promise<boolean> {
+  const headers = adminHeaders(server);
+  const pending = (await (
+    await fetch(`${server.url}/api/v1/triggerinstances?status=pending&limit=1`, { headers })
+  ).json()) as unknown[];
+  if (pending.length > 0) return false;
+  const active = await fetch(
+    `${server.url}/api/v1/executions?action=${action}&status=requested,scheduled,running,delayed&limit=1`,
+    { headers },
+  );
+  return Number(active.headers.get('x-total-count')) === 0;
+}
+
+/** Polls until drained (at most `limitMs`); returns the seconds it took. */
+async function waitDrained(server: SquallServer, action: string, limitMs: number): Promise<number> {
+  const start = performance.now();
+  while (performance.now() - start < limitMs && !(await drained(server, action)))
+    await new Promise((r) => setTimeout(r, 50));
+  return (performance.now() - start) / 1000;
 }
 
 /**
@@ -102,14 +128,8 @@ export async function benchWebhooks(): Promise<BenchResult[]> {
     const apiKey = (JSON.parse(key.stdout) as { key: string }).key;
 
     const noop = await drive(server.port, 'bench-noop', '{"kind": "noop"}', apiKey, 10, 10);
-    const loadEnded = performance.now();
-    let completed = 0;
-    while (performance.now() - loadEnded < 30_000) {
-      completed = await countSucceeded(server, 'core.noop');
-      if (completed >= noop.accepted) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const drainSeconds = (performance.now() - loadEnded) / 1000;
+    const drainSeconds = await waitDrained(server, 'core.noop', 30_000);
+    const completed = await countSucceeded(server, 'core.noop');
     results.push(
       { name: 'webhook→rule→noop accepted', value: noop.accepted / noop.seconds, unit: 'req/s' },
       { name: 'webhook→rule→noop p99 latency', value: p99(noop.latenciesMs), unit: 'ms' },
@@ -132,16 +152,11 @@ export async function benchWebhooks(): Promise<BenchResult[]> {
       value: shell.accepted / shell.seconds,
       unit: 'req/s',
     });
-    const shellEnded = performance.now();
-    let shellDone = 0;
-    while (performance.now() - shellEnded < 60_000) {
-      shellDone = await countSucceeded(server, 'core.local');
-      if (shellDone >= shell.accepted) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const shellDrain = await waitDrained(server, 'core.local', 60_000);
+    const shellDone = await countSucceeded(server, 'core.local');
     results.push({
       name: 'webhook→rule→local-shell-cmd true completed',
-      value: shellDone / (shell.seconds + (performance.now() - shellEnded) / 1000),
+      value: shellDone / (shell.seconds + shellDrain),
       unit: 'executions/s',
     });
   } finally {

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,6 +7,15 @@ import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const SQUALL_BIN = path.join(REPO_ROOT, 'bin', 'squall');
+
+/** The Node flags of package.json's `start` script (`node <flags> bin/squall start`): servers here run as users run them. */
+export const START_NODE_FLAGS: string[] = (() => {
+  const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
+    scripts: { start: string };
+  };
+  const words = pkg.scripts.start.split(/\s+/);
+  return words.slice(1, words.indexOf('bin/squall')).filter((w) => w.startsWith('--'));
+})();
 
 export function tempDataDir(prefix = 'squall-test-'): string {
   return mkdtempSync(path.join(tmpdir(), prefix));
@@ -78,8 +87,12 @@ export class SquallServer {
 
   /** Starts the server and resolves once /readyz answers 200. */
   async start(timeoutMs = 60_000): Promise<void> {
-    // SQUALL_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the server under a bench.
-    const nodeArgs = (process.env.SQUALL_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    // Node flags as `npm start` passes them; SQUALL_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof")
+    // adds more, to profile the server under a bench.
+    const nodeArgs = [
+      ...START_NODE_FLAGS,
+      ...(process.env.SQUALL_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean),
+    ];
     this.child = spawn(process.execPath, [...nodeArgs, SQUALL_BIN, 'start'], {
       cwd: REPO_ROOT,
       env: { ...process.env, SQUALL_LOG_LEVEL: 'info', ...this.cliEnv },
