@@ -683,7 +683,7 @@ export async function createEngine(config: EngineConfig, options: CreateEngineOp
       await executions.drain(config.executions.drainSeconds * 1000);
       await audit?.close?.();
       await datastore.close();
-      store.close();
+      await store.closeAsync();
     },
     gc() {
       const day = 86_400_000;

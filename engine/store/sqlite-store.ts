@@ -842,6 +842,17 @@ export class SqliteStore implements Store {
     });
   }
 
+  /**
+   * Closes once the checkpoint worker has closed its connection, so nothing touches the files afterwards (a caller
+   * may delete the data dir right away). The engine closes this way.
+   */
+  async closeAsync(): Promise<void> {
+    if (!this.db.open) return;
+    this.flush();
+    await this.checkpointer?.stop();
+    this.close();
+  }
+
   close(): void {
     if (!this.db.open) return;
     this.flush();

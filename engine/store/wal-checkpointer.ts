@@ -22,6 +22,8 @@ export interface CheckpointReport {
 export class WalCheckpointer {
   readonly #worker: Worker;
   readonly #reports = new Set<(report: CheckpointReport) => void>();
+  #exited = false;
+  #stopping?: Promise<void>;
 
   constructor(options: WalCheckpointerOptions) {
     this.#worker = new Worker(new URL('./wal-checkpoint-worker.mjs', import.meta.url), {
@@ -35,6 +37,9 @@ export class WalCheckpointer {
       else for (const listener of this.#reports) listener(message);
     });
     this.#worker.on('error', (error) => options.onError?.(error.message));
+    this.#worker.once('exit', () => {
+      this.#exited = true;
+    });
   }
 
   /** Asks for a checkpoint now; resolves with its report. */
@@ -49,8 +54,17 @@ export class WalCheckpointer {
     });
   }
 
-  /** Stops the worker and closes its connection; resolves once the thread has exited. */
-  async stop(): Promise<void> {
+  /** Stops the worker and closes its connection; resolves once the thread has exited (at once if it has). */
+  stop(): Promise<void> {
+    this.#stopping ??= this.#exited ? Promise.resolve() : this.#stop();
+    return this.#stopping;
+  }
+
+  get running(): boolean {
+    return !this.#exited;
+  }
+
+  async #stop(): Promise<void> {
     const exited = new Promise<void>((resolve) => this.#worker.once('exit', () => resolve()));
     this.#worker.postMessage('stop');
     await exited;

@@ -49,6 +49,21 @@ describe('background WAL checkpoints', () => {
     reopened.close();
   });
 
+  it('closeAsync() resolves after the worker has closed its connection: the data dir can go at once', async () => {
+    const store = new SqliteStore({
+      filename: path.join(dir, 'squall.db'),
+      groupCommit: true,
+      backgroundCheckpoint: true,
+    });
+    fill(store, 10);
+    const checkpointer = store.checkpointer!;
+    expect(checkpointer.running).toBe(true);
+    await store.closeAsync();
+    expect(checkpointer.running).toBe(false);
+    expect(store.db.open).toBe(false);
+    rmSync(dir, { recursive: true });
+  });
+
   it('keeps SQLite automatic checkpoints without the option', () => {
     const store = new SqliteStore({ filename: path.join(dir, 'plain.db') });
     expect(store.db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
