@@ -66,6 +66,8 @@ export class WalCheckpointer {
 
   async #stop(): Promise<void> {
     const exited = new Promise<void>((resolve) => this.#worker.once('exit', () => resolve()));
+    // Someone waits for the exit: keep the process alive until it comes (the worker is unref'd otherwise).
+    this.#worker.ref();
     this.#worker.postMessage('stop');
     await exited;
   }

@@ -104,10 +104,14 @@ export class SquallServer {
     this.child.stderr?.on('data', (d) => {
       this.logs += d;
     });
+    // 'close' comes after the last output: an early exit is reported with everything it printed.
+    const closed = new Promise<void>((resolve) => this.child?.once('close', () => resolve()));
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if (this.child.exitCode !== null)
+      if (this.child.exitCode !== null) {
+        await closed;
         throw new Error(`squall start exited with ${this.child.exitCode}:\n${this.logs}`);
+      }
       try {
         const response = await fetch(`${this.url}/readyz`);
         if (response.ok) return;

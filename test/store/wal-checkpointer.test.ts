@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -62,6 +63,12 @@ describe('background WAL checkpoints', () => {
     expect(checkpointer.running).toBe(false);
     expect(store.db.open).toBe(false);
     rmSync(dir, { recursive: true });
+  });
+
+  it('closeAsync() keeps the process alive until the worker is gone (top-level await in a script)', () => {
+    const script = path.join(import.meta.dirname, '../fixtures/store/close-async.ts');
+    const out = execFileSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8' });
+    expect(out).toBe('closed\n');
   });
 
   it('keeps SQLite automatic checkpoints without the option', () => {
