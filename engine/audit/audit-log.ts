@@ -66,16 +66,12 @@ function spliceable(entry: Record<string, unknown>): boolean {
 }
 const SECRET_KEY = /pass(word|phrase)?$|secret|token|api[_-]?key|private[_-]?key|authorization|cookie/i;
 
-/** Masks values of secret-looking keys, and listed secret strings anywhere. */
-export function maskSecrets(value: unknown, secrets: readonly string[] = []): unknown {
-  return maskValue(value, secrets);
-}
-
 /**
- * Copy-on-write masking: a value with nothing to mask is returned as is (no allocation), which is the common case
- * for the engine's own entries (ids, refs, statuses) written thousands of times a second.
+ * Masks values of secret-looking keys, and listed secret strings anywhere. Copy-on-write: a value with nothing to
+ * mask is returned as is (no allocation), the common case for the engine's own entries written thousands of times
+ * a second.
  */
-function maskValue(value: unknown, secrets: readonly string[]): unknown {
+export function maskSecrets(value: unknown, secrets: readonly string[] = NO_SECRETS): unknown {
   if (typeof value === 'string') {
     let out = value;
     for (const s of secrets) if (s && out.includes(s)) out = out.split(s).join(MASK);
@@ -86,7 +82,7 @@ function maskValue(value: unknown, secrets: readonly string[]): unknown {
     let copy: unknown[] | undefined;
     for (let i = 0; i < value.length; i++) {
       const v = value[i];
-      const masked = maskValue(v, secrets);
+      const masked = maskSecrets(v, secrets);
       if (masked !== v) {
         copy ??= value.slice();
         copy[i] = masked;
@@ -102,7 +98,7 @@ function maskValue(value: unknown, secrets: readonly string[]): unknown {
     const masked =
       v !== null && v !== undefined && typeof v !== 'object' && SECRET_KEY.test(k)
         ? MASK
-        : maskValue(v, secrets);
+        : maskSecrets(v, secrets);
     if (masked !== v) {
       copy ??= { ...source };
       copy[k] = masked;
@@ -179,7 +175,7 @@ export class AuditLog {
   record(entry: AuditEntry): void {
     if (this.#closed) throw new Error(`audit log ${this.path} is closed`);
     const secrets = this.#secrets ? [...this.#secrets()] : NO_SECRETS;
-    const masked = maskValue(entry, secrets) as AuditEntry;
+    const masked = maskSecrets(entry, secrets) as AuditEntry;
     const ts = new Date().toISOString();
     // The line is `{ts, ...fields, prev, hash}`; the verifier re-serialises the parsed line minus `hash`, so the
     // text hashed must be exactly JSON.stringify of that object. Entries whose keys would reorder or collide

@@ -108,6 +108,12 @@ interface Active {
   graceTimer?: NodeJS.Timeout;
 }
 
+/** The run's AbortController, made on first use (by the runner reading its signal, or by an abort). */
+function controllerOf(active: Active): AbortController {
+  active.controller ??= new AbortController();
+  return active.controller;
+}
+
 /** Internal context keys (bookkeeping, not shown as user context by callers that care). */
 const SECRET_PARAMS_KEY = 'secret_parameters';
 const REDACT_KEY = 'redact_values';
@@ -583,7 +589,6 @@ export class ExecutionService {
         this.#d.logger.child({ execution_id: rec.id, action: rec.action, runner: runner.name }),
         redactor,
       ));
-    const controller = (): AbortController => (active.controller ??= new AbortController());
     let outcome: RunnerResult;
     if (action.load_errors?.length) {
       outcome = {
@@ -598,7 +603,7 @@ export class ExecutionService {
         secretParameters: new Set((rec.context[SECRET_PARAMS_KEY] as string[] | undefined) ?? []),
         context: rec.context,
         get signal() {
-          return controller().signal;
+          return controllerOf(active).signal;
         },
         timeoutMs: seconds ? seconds * 1000 : undefined,
         output: (stream, data) => this.#output(active, stream, data),
@@ -678,8 +683,7 @@ export class ExecutionService {
       kind === 'timeout'
         ? new DOMException(`timed out after ${active.timeoutSeconds} s`, 'TimeoutError')
         : new DOMException(kind === 'canceled' ? 'canceled' : 'shutting down', 'AbortError');
-    active.controller ??= new AbortController();
-    active.controller.abort(reason);
+    controllerOf(active).abort(reason);
     // A runner that ignores the signal is not waited for forever.
     active.graceTimer = setTimeout(() => active.giveUp?.({ status: kind }), this.#abortGraceMs);
     active.graceTimer.unref?.();

@@ -249,16 +249,7 @@ export class SqliteStore implements Store {
   /** Writes the deferred rows into the open transaction, in the order they were inserted. */
   #materialize(): void {
     if (this.#pendingTriggerInstances.size > 0) {
-      for (const ti of this.#pendingTriggerInstances.values()) {
-        this.#stmts.insertTriggerInstance!.run(
-          ti.id,
-          ti.trigger,
-          ti.status,
-          ti.occurrence_time,
-          ti.dedupe_key,
-          ti.doc,
-        );
-      }
+      for (const row of this.#pendingTriggerInstances.values()) this.#writeTriggerInstance(row);
       this.#pendingTriggerInstances.clear();
       this.#pendingTriggerDedupe.clear();
     }
@@ -578,14 +569,7 @@ export class SqliteStore implements Store {
       doc: JSON.stringify(instance),
     };
     if (!this.#deferrable()) {
-      this.#stmts.insertTriggerInstance!.run(
-        row.id,
-        row.trigger,
-        row.status,
-        row.occurrence_time,
-        row.dedupe_key,
-        row.doc,
-      );
+      this.#writeTriggerInstance(row);
       return;
     }
     if (this.#pendingTriggerInstances.has(row.id) || this.#stmts.triggerInstanceExists!.get(row.id))
@@ -598,6 +582,17 @@ export class SqliteStore implements Store {
       throw this.#duplicate('trigger_instances', 'dedupe_key');
     this.#pendingTriggerInstances.set(row.id, row);
     if (row.dedupe_key !== null) this.#pendingTriggerDedupe.add(row.dedupe_key);
+  }
+
+  #writeTriggerInstance(row: PendingTriggerInstance): void {
+    this.#stmts.insertTriggerInstance!.run(
+      row.id,
+      row.trigger,
+      row.status,
+      row.occurrence_time,
+      row.dedupe_key,
+      row.doc,
+    );
   }
 
   setTriggerInstanceStatus(id: string, status: TriggerInstanceStatus): void {
