@@ -49,3 +49,9 @@ export function killGroup(pid: number, signal: NodeJS.Signals): void {
     // ESRCH: the group is already gone.
   }
 }
+
+/** Abort of a run: SIGTERM to its process group now, SIGKILL after `graceMs` (the caller clears the timer on exit). */
+export function terminateGroup(pid: number, graceMs: number): NodeJS.Timeout {
+  killGroup(pid, 'SIGTERM');
+  return setTimeout(() => killGroup(pid, 'SIGKILL'), graceMs);
+}

@@ -23,6 +23,7 @@ import {
   type ProcessOutcome,
   type ProcessSpec,
   STREAM_DRAIN_MS,
+  terminateGroup,
 } from './process-spec.ts';
 import { Spawner } from './spawner.ts';
 
@@ -90,8 +91,7 @@ export function runInProcess(spec: ProcessSpec): Promise<ProcessOutcome> {
     const onAbort = () => {
       if (aborted || pid === undefined) return;
       aborted = abortKind(spec.signal);
-      killGroup(pid, 'SIGTERM');
-      killTimer = setTimeout(() => killGroup(pid, 'SIGKILL'), grace);
+      killTimer = terminateGroup(pid, grace);
     };
 
     const settle = () => {

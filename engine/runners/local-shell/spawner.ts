@@ -24,6 +24,7 @@ import {
   type ProcessOutcome,
   type ProcessSpec,
   STREAM_DRAIN_MS,
+  terminateGroup,
 } from './process-spec.ts';
 
 const CHILD_SCRIPT = fileURLToPath(new URL('./spawner-child.mjs', import.meta.url));
@@ -181,8 +182,7 @@ export class Spawner {
         const pid = run.pid;
         if (run.aborted || pid === undefined) return;
         run.aborted = abortKind(spec.signal);
-        killGroup(pid, 'SIGTERM');
-        run.killTimer = setTimeout(() => killGroup(pid, 'SIGKILL'), grace);
+        run.killTimer = terminateGroup(pid, grace);
       },
     };
     return run;
