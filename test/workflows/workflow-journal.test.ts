@@ -7,11 +7,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { EventBus } from '../../engine/events/event-bus.ts';
-import type { ActionDefinition, ExecutionRecord, ExecutionStatus } from '../../engine/model/index.ts';
+import type { ActionDefinition, ExecutionRecord } from '../../engine/model/index.ts';
 import type { ExecutionRequest, RunnerContext, RunnerServices } from '../../engine/runners/runner.ts';
 import { SqliteStore } from '../../engine/store/sqlite-store.ts';
 import { OrquestaRunner, type WorkflowRunState } from '../../engine/workflows/workflow-runner.ts';
+import { fakeChildServices } from './fake-child-services.ts';
 
 const WORKFLOW = `
 version: 1.0
@@ -61,48 +61,10 @@ tasks:
 
 const HOSTS = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'h7'];
 
-/** Fake execution service: children recorded once per idempotency key; `hang` loses requests (a dying process). */
+/** Fake execution service (fake-child-services.ts) plus `finishNext`. */
 function fakeServices(kv: Map<string, unknown>) {
-  const records = new Map<string, ExecutionRecord>();
-  const byKey = new Map<string, string>();
-  const requests: ExecutionRequest[] = [];
-  const completions: Array<{ id: string; status: ExecutionStatus; result?: unknown }> = [];
-  const state = { hang: false };
-  let n = 0;
-  const services: RunnerServices = {
-    events: new EventBus(),
-    async requestExecution(req) {
-      if (state.hang) return new Promise<ExecutionRecord>(() => {});
-      const existing = req.dedupeKey ? byKey.get(req.dedupeKey) : undefined;
-      if (existing) return records.get(existing) as ExecutionRecord;
-      requests.push(req);
-      const id = `child${++n}`;
-      const rec: ExecutionRecord = {
-        id,
-        action: req.action,
-        runner: 'fake',
-        status: 'running',
-        parameters: req.parameters ?? {},
-        context: { ...req.context, ...(req.dedupeKey ? { dedupe_key: req.dedupeKey } : {}) },
-        log: [],
-        start_timestamp: '2026-01-01T00:00:00.000Z',
-      };
-      records.set(id, rec);
-      if (req.dedupeKey) byKey.set(req.dedupeKey, id);
-      return rec;
-    },
-    async completeExecution(id, status, result) {
-      completions.push({ id, status, result });
-      const rec = records.get(id);
-      if (rec) Object.assign(rec, { status, result });
-    },
-    getExecution: (id) => records.get(id),
-    packConfig: () => ({}),
-    datastore: {
-      get: async (key, options) => kv.get(`${options?.scope ?? 'user'}.${key}`),
-      set: async () => {},
-    },
-  };
+  const fake = fakeChildServices(kv);
+  const { records } = fake;
   /** The oldest child still running, finished with a result made from its parameters. */
   const finishNext = (): ExecutionRecord | undefined => {
     const rec = [...records.values()].find((r) => r.status === 'running' && r.runner === 'fake');
@@ -111,7 +73,7 @@ function fakeServices(kv: Map<string, unknown>) {
     Object.assign(rec, { status: 'succeeded', result: { stdout: `${message}!`, pad: 'x'.repeat(40) } });
     return rec;
   };
-  return { services, records, requests, completions, state, finishNext };
+  return { ...fake, finishNext };
 }
 
 const settle = async () => {

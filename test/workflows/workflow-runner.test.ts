@@ -1,10 +1,10 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { EventBus } from '../../engine/events/event-bus.ts';
 import type { ActionDefinition, ExecutionRecord, ExecutionStatus } from '../../engine/model/index.ts';
-import type { ExecutionRequest, RunnerContext, RunnerServices } from '../../engine/runners/runner.ts';
+import type { RunnerContext, RunnerServices } from '../../engine/runners/runner.ts';
 import type { Store, WorkflowTransition } from '../../engine/store/store.ts';
 import { OrquestaRunner, type WorkflowRunState } from '../../engine/workflows/workflow-runner.ts';
+import { fakeChildServices } from './fake-child-services.ts';
 
 /** The store part the runtime uses, in memory (JSON round trip, like a real store): snapshots and log rows. */
 function memoryStore(): Store & { states: Map<string, string>; rows: Map<string, WorkflowTransition[]> } {
@@ -39,49 +39,16 @@ function stored(store: Store, services: RunnerServices, id = 'wf1'): WorkflowRun
   return state;
 }
 
-/** Fake engine services: children are recorded (deduped by key); tests finish them by hand. */
+/** Fake engine services (fake-child-services.ts) plus `finish`, which ends a child by hand. */
 function fakeServices() {
-  const records = new Map<string, ExecutionRecord>();
-  const byKey = new Map<string, string>();
-  const requests: ExecutionRequest[] = [];
-  const completions: Array<{ id: string; status: ExecutionStatus; result?: unknown }> = [];
-  let n = 0;
-  const services: RunnerServices = {
-    events: new EventBus(),
-    async requestExecution(req) {
-      const existing = req.dedupeKey ? byKey.get(req.dedupeKey) : undefined;
-      if (existing) return records.get(existing) as ExecutionRecord;
-      if (req.action === 'missing.action') throw new Error('action "missing.action" not found');
-      requests.push(req);
-      const id = `child${++n}`;
-      const rec: ExecutionRecord = {
-        id,
-        action: req.action,
-        runner: 'fake',
-        status: 'running',
-        parameters: req.parameters ?? {},
-        context: { ...req.context, ...(req.dedupeKey ? { dedupe_key: req.dedupeKey } : {}) },
-        log: [],
-        start_timestamp: new Date().toISOString(),
-      };
-      records.set(id, rec);
-      if (req.dedupeKey) byKey.set(req.dedupeKey, id);
-      return rec;
-    },
-    async completeExecution(id, status, result) {
-      completions.push({ id, status, result });
-      const rec = records.get(id);
-      if (rec) Object.assign(rec, { status, result });
-    },
-    getExecution: (id) => records.get(id),
-    packConfig: () => ({}),
-  };
+  const fake = fakeChildServices();
+  const { records } = fake;
   const finish = (id: string, status: ExecutionStatus, result?: unknown): ExecutionRecord => {
     const rec = records.get(id) as ExecutionRecord;
     Object.assign(rec, { status, result });
     return rec;
   };
-  return { services, records, requests, completions, finish };
+  return { ...fake, finish };
 }
 
 const settle = () => new Promise((r) => setTimeout(r, 0));
