@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SCHEMA_VERSION, SqliteStore } from '../../engine/store/sqlite-store.ts';
-import { execution, runStoreContract } from './store-contract.ts';
+import { OPEN_TRIGGER_STATUSES_TERM, SCHEMA_VERSION, SqliteStore } from '../../engine/store/sqlite-store.ts';
+import { execution, runStoreContract, triggerInstance } from './store-contract.ts';
 
 runStoreContract('SqliteStore :memory:', () => new SqliteStore({ filename: ':memory:' }));
 
@@ -140,6 +140,50 @@ describe('SqliteStore file', () => {
     const again = SqliteStore.open(join(tmp, 'nested'));
     expect(again.getExecution('keep')?.id).toBe('keep');
     again.close();
+  });
+
+  it('upgrades a v1 file: the trigger-instance status index keeps only open instances, lists still filter by status', () => {
+    tmp = mkdtempSync(join(tmpdir(), 'squall-store-'));
+    const file = join(tmp, 'squall.db');
+    const store = new SqliteStore({ filename: file });
+    store.insertTriggerInstance(triggerInstance('t-pending'));
+    store.insertTriggerInstance(triggerInstance('t-done', { status: 'processed' }));
+    store.insertTriggerInstance(triggerInstance('t-failed', { status: 'processing_failed' }));
+    store.close();
+    // Back to v1 as an older Squall left it: a full index on status.
+    const raw = new Database(file);
+    raw.exec(`DROP INDEX trigger_instances_open;
+      CREATE INDEX trigger_instances_status ON trigger_instances (status);
+      UPDATE meta SET value = '1' WHERE key = 'schema_version'`);
+    raw.close();
+
+    const upgraded = new SqliteStore({ filename: file });
+    const indexes = (
+      upgraded.db
+        .prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'trigger_instances'")
+        .all() as Array<{
+        name: string;
+      }>
+    ).map((r) => r.name);
+    expect(indexes).toContain('trigger_instances_open');
+    expect(indexes).not.toContain('trigger_instances_status');
+    expect(upgraded.getMeta('schema_version')).toBe(String(SCHEMA_VERSION));
+    const ids = (status: 'pending' | 'processed' | 'processing_failed') =>
+      upgraded.listTriggerInstances({ status }).map((t) => t.id);
+    expect(ids('pending')).toEqual(['t-pending']);
+    expect(ids('processed')).toEqual(['t-done']);
+    expect(ids('processing_failed')).toEqual(['t-failed']);
+    upgraded.setTriggerInstanceStatus('t-pending', 'processed');
+    expect(ids('pending')).toEqual([]);
+    expect(ids('processed')).toEqual(['t-done', 't-pending']); // newest first
+    // The term the store adds for an open status is what lets SQLite search the partial index (no table scan).
+    const plan = upgraded.db
+      .prepare(
+        `EXPLAIN QUERY PLAN SELECT doc FROM trigger_instances WHERE status = ? AND ${OPEN_TRIGGER_STATUSES_TERM} ORDER BY rowid DESC`,
+      )
+      .all('pending') as Array<{ detail: string }>;
+    expect(plan.map((p) => p.detail).join(' ')).toContain('USING INDEX trigger_instances_open');
+    upgraded.close();
   });
 
   it('refuses a file written by a newer schema', () => {

@@ -16,7 +16,7 @@ export function execution(id: string, patch: Partial<ExecutionRecord> = {}): Exe
   };
 }
 
-function triggerInstance(id: string, patch: Partial<TriggerInstance> = {}): TriggerInstance {
+export function triggerInstance(id: string, patch: Partial<TriggerInstance> = {}): TriggerInstance {
   return {
     id,
     trigger: 'core.st2.webhook',
