@@ -11,6 +11,7 @@ export interface BenchResult {
 type Bench = () => Promise<BenchResult[]>;
 
 const BENCHES: Record<string, () => Promise<Bench>> = {
+  machine: async () => (await import('./machine.bench.ts')).benchMachine,
   rules: async () => (await import('./rules.bench.ts')).benchRules,
   aliases: async () => (await import('./aliases.bench.ts')).benchAliases,
   dispatch: async () => (await import('./dispatch.bench.ts')).benchDispatch,
