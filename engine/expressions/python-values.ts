@@ -14,11 +14,11 @@ function unbox(value: unknown): unknown {
   return value instanceof String ? value.toString() : value;
 }
 
-/** Python truthiness: None, False, 0, '', [], {} are false. */
+/** Python truthiness: None, False, 0, '', [], {} are false; NaN is true (`bool(float('nan'))`). */
 export function truthy(value: unknown): boolean {
   value = unbox(value);
   if (value === null || value === undefined || value === false) return false;
-  if (typeof value === 'number') return value !== 0 && !Number.isNaN(value);
+  if (typeof value === 'number') return value !== 0;
   if (typeof value === 'string') return value.length > 0;
   if (Array.isArray(value)) return value.length > 0;
   if (value instanceof Map || value instanceof Set) return value.size > 0;

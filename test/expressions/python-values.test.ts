@@ -42,7 +42,7 @@ describe('truthiness, equality, membership, ordering', () => {
     [null, false],
     [undefined, false],
     [0, false],
-    [Number.NaN, false],
+    [Number.NaN, true], // bool(float('nan')) in Python; JavaScript would say false
     ['', false],
     [[], false],
     [{}, false],
