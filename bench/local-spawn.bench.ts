@@ -9,10 +9,10 @@
  *   local-spawn.spawner[.rss+300MB].spawner-cpu  ms of the spawner process's CPU per run (Linux /proc)
  */
 
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { INPROCESS_SPAWN_ENV, localSpawner, runProcess } from '../engine/runners/local-shell/process.ts';
 import type { ProcessSpec } from '../engine/runners/local-shell/process-spec.ts';
+import { cpuMsOf } from './proc-cpu.ts';
 import type { BenchResult } from './run.ts';
 
 const RUNS = 2000;
@@ -31,18 +31,6 @@ const spec: ProcessSpec = {
   outputCapBytes: 4096,
   onOutput() {},
 };
-
-/** CPU ms (user + system) of a process so far, from /proc (clock ticks of 10 ms); undefined when unreadable. */
-function cpuMsOf(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return undefined;
-  }
-}
 
 async function drive(runs: number): Promise<{ perSecond: number; blockedMs: number; cpuMsPerRun: number }> {
   let started = 0;

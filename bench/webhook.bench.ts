@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { runCli, SquallServer } from '../test/helpers/squall-process.ts';
+import { cpuMsOf } from './proc-cpu.ts';
 import type { BenchResult } from './run.ts';
 
 const BENCH_PACKS = path.join(path.dirname(new URL(import.meta.url).pathname), 'fixtures');
@@ -127,8 +128,10 @@ export async function benchWebhooks(): Promise<BenchResult[]> {
     const key = await runCli(['apikey', 'create', '--json'], server.cliEnv);
     const apiKey = (JSON.parse(key.stdout) as { key: string }).key;
 
+    const cpu0 = cpuMsOf(server.child?.pid);
     const noop = await drive(server.port, 'bench-noop', '{"kind": "noop"}', apiKey, 10, 10);
     const drainSeconds = await waitDrained(server, 'core.noop', 30_000);
+    const cpu1 = cpuMsOf(server.child?.pid);
     const completed = await countSucceeded(server, 'core.noop');
     results.push(
       { name: 'webhook→rule→noop accepted', value: noop.accepted / noop.seconds, unit: 'req/s' },
@@ -139,6 +142,16 @@ export async function benchWebhooks(): Promise<BenchResult[]> {
         unit: 'executions/s',
       },
       { name: 'webhook→rule→noop backlog drained after load', value: drainSeconds, unit: 's' },
+      // Less sensitive to other load on the machine than the rates: what one webhook and its execution cost.
+      ...(cpu0 !== undefined && cpu1 !== undefined
+        ? [
+            {
+              name: 'webhook→rule→noop server CPU per request (all threads, accept + execution)',
+              value: Math.round(((cpu1 - cpu0) * 1000) / Math.max(1, completed)),
+              unit: 'µs',
+            },
+          ]
+        : []),
       {
         name: 'webhook→rule→noop succeeded / accepted',
         value: completed / Math.max(1, noop.accepted),
