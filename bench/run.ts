@@ -17,6 +17,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   dispatch: async () => (await import('./dispatch.bench.ts')).benchDispatch,
   workflows: async () => (await import('./workflows.bench.ts')).benchWorkflows,
   'workflow-scale': async () => (await import('./workflow-scale.bench.ts')).benchWorkflowScale,
+  processing: async () => (await import('./trigger-processing.bench.ts')).benchTriggerProcessing,
   webhooks: async () => (await import('./webhook.bench.ts')).benchWebhooks,
   'local-spawn': async () => (await import('./local-spawn.bench.ts')).benchLocalSpawn,
 };
