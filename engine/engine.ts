@@ -103,7 +103,11 @@ export interface Engine {
   /** Known webhook urls (from rules with core.st2.webhook and from config). */
   webhookKnown(url: string): boolean;
   listTriggerInstances(query: { trigger?: string; status?: string; limit?: number }): TriggerInstance[];
-  listRuleEnforcements(query: { rule?: string; limit?: number }): RuleEnforcement[];
+  listRuleEnforcements(query: {
+    rule?: string;
+    trigger_instance_id?: string;
+    limit?: number;
+  }): RuleEnforcement[];
 
   // inquiries
   listInquiries(query: { status?: string; limit?: number }): InquiryRecord[];

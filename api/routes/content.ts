@@ -42,8 +42,15 @@ export async function registerContentRoutes(app: FastifyInstance, engine: Engine
       return engine.getRule(request.params.ref);
     },
   );
-  app.get<{ Querystring: { rule?: string; limit?: string } }>('/api/v1/ruleenforcements', async (request) =>
-    engine.listRuleEnforcements({ rule: request.query.rule, limit: Number(request.query.limit ?? 50) || 50 }),
+  // `trigger_instance` as st2's API spells it: what did this webhook or sensor event set off?
+  app.get<{ Querystring: { rule?: string; trigger_instance?: string; limit?: string } }>(
+    '/api/v1/ruleenforcements',
+    async (request) =>
+      engine.listRuleEnforcements({
+        rule: request.query.rule,
+        trigger_instance_id: request.query.trigger_instance,
+        limit: Number(request.query.limit ?? 50) || 50,
+      }),
   );
 
   app.get('/api/v1/triggertypes', async () => engine.triggerTypes());

@@ -161,13 +161,15 @@ export function registerContentCommands(program: Command): void {
     .description('Rule enforcements')
     .command('list')
     .option('--rule <ref>', 'only this rule')
+    .option('--trigger-instance <id>', 'only what this trigger instance (a webhook, a sensor event) set off')
     .option('--limit <n>', 'how many', '50')
     .option('--json', 'print JSON')
-    .action(async (options: { rule?: string; limit: string; json?: boolean }) => {
+    .action(async (options: { rule?: string; triggerInstance?: string; limit: string; json?: boolean }) => {
       await withClient(program.opts(), async (client) => {
         const q = new URLSearchParams({
           limit: options.limit,
           ...(options.rule ? { rule: options.rule } : {}),
+          ...(options.triggerInstance ? { trigger_instance: options.triggerInstance } : {}),
         });
         const rows = await client.request<Array<Record<string, unknown>>>(
           'GET',

@@ -146,6 +146,22 @@ describe('webhooks: authentication, validation, idempotency', () => {
     expect(unknown.statusCode).toBe(404);
   });
 
+  it('lists what one trigger instance set off: GET /api/v1/ruleenforcements?trigger_instance=<id>', async () => {
+    const first = (await post('deploy', '{"env": "prod", "text": "one"}', { 'st2-api-key': apiKey })).json();
+    const second = (await post('deploy', '{"env": "prod", "text": "two"}', { 'st2-api-key': apiKey })).json();
+    await waitForEnforcement(fx, first.id);
+    await waitForEnforcement(fx, second.id);
+    const response = await fx.app.inject({
+      method: 'GET',
+      url: `/api/v1/ruleenforcements?trigger_instance=${second.id}`,
+      headers: { 'st2-api-key': apiKey },
+    });
+    expect(response.statusCode).toBe(200);
+    const rows = response.json() as Array<{ trigger_instance_id: string; execution_id?: string }>;
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.every((r) => r.trigger_instance_id === second.id)).toBe(true);
+  });
+
   it('keeps template text in a webhook body literal (data is never rendered)', async () => {
     const body = JSON.stringify({
       env: 'prod',
@@ -162,9 +178,7 @@ describe('webhooks: authentication, validation, idempotency', () => {
 
 async function waitForEnforcement(fx: EngineFixture, triggerInstanceId: string) {
   for (let i = 0; i < 400; i++) {
-    const found = fx.engine
-      .listRuleEnforcements({ limit: 1000 })
-      .find((e) => e.trigger_instance_id === triggerInstanceId);
+    const [found] = fx.engine.listRuleEnforcements({ trigger_instance_id: triggerInstanceId, limit: 1 });
     if (found) return found;
     await new Promise((r) => setTimeout(r, 25));
   }

@@ -78,6 +78,19 @@ describe('squall start (real process)', () => {
     const tail = await runCli(['execution', 'tail', done[0].id], s.cliEnv);
     expect(tail.code).toBe(0);
     expect(tail.stdout).toMatch(/(from cli|signed)\ndone/);
+
+    // What one webhook set off, from its trigger instance.
+    const instanceId = done[0].context.trigger_instance?.id as string;
+    const enforced = await runCli(
+      ['rule-enforcement', 'list', '--trigger-instance', instanceId, '--json'],
+      s.cliEnv,
+    );
+    expect(enforced.code, enforced.stderr).toBe(0);
+    expect(
+      (JSON.parse(enforced.stdout) as Array<{ trigger_instance_id: string; execution_id: string }>).map(
+        (e) => [e.trigger_instance_id, e.execution_id],
+      ),
+    ).toEqual([[instanceId, done[0].id]]);
   });
 
   it('streams output with `execution tail` while the execution runs', async () => {
