@@ -22,11 +22,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { EventBus } from '../engine/events/event-bus.ts';
 import type { ActionDefinition, ExecutionRecord, ExecutionStatus } from '../engine/model/index.ts';
-import type { RunnerContext, RunnerServices } from '../engine/runners/runner.ts';
+import type { RunnerServices } from '../engine/runners/runner.ts';
 import { SqliteStore } from '../engine/store/sqlite-store.ts';
 import { Conductor } from '../engine/workflows/conductor.ts';
 import { parseWorkflow, type WorkflowSpec } from '../engine/workflows/spec.ts';
 import { OrquestaRunner } from '../engine/workflows/workflow-runner.ts';
+import { workflowRunContext } from '../test/workflows/fake-child-services.ts';
 import type { BenchResult } from './run.ts';
 
 /** Warm-up: at least this many runs and this long (the JIT compiles the hot code meanwhile). */
@@ -171,21 +172,7 @@ function runtimeDriver(
     });
     const wf = { record, children: 0, finish };
     workflows.set(id, wf);
-    const first = await runner.run({
-      executionId: id,
-      action,
-      parameters,
-      secretParameters: new Set(),
-      context: record.context,
-      signal: new AbortController().signal,
-      output: () => {},
-      logger: undefined as unknown as RunnerContext['logger'],
-      services,
-      addSecret: () => {},
-      outputCapBytes: 1024,
-      resumed: false,
-      record,
-    });
+    const first = await runner.run(workflowRunContext(record, action, services));
     const status = first.status === 'running' ? await finished : first.status;
     if (status !== 'succeeded') throw new Error(`bench workflow ended ${status}`);
     await store.whenDurable();

@@ -1,6 +1,7 @@
+import pino from 'pino';
 import { EventBus } from '../../engine/events/event-bus.ts';
-import type { ExecutionRecord, ExecutionStatus } from '../../engine/model/index.ts';
-import type { ExecutionRequest, RunnerServices } from '../../engine/runners/runner.ts';
+import type { ActionDefinition, ExecutionRecord, ExecutionStatus } from '../../engine/model/index.ts';
+import type { ExecutionRequest, RunnerContext, RunnerServices } from '../../engine/runners/runner.ts';
 
 /**
  * Fake engine services for the Orquesta runtime: children are recorded once per idempotency key (runner `fake`),
@@ -50,4 +51,27 @@ export function fakeChildServices(kv: Map<string, unknown> = new Map()) {
     },
   };
   return { services, records, requests, completions, state };
+}
+
+/** What the execution service hands a workflow's runner for `record` (fresh run, no output, a silent logger). */
+export function workflowRunContext(
+  record: ExecutionRecord,
+  action: ActionDefinition,
+  services: RunnerServices,
+): RunnerContext {
+  return {
+    executionId: record.id,
+    action,
+    parameters: record.parameters,
+    secretParameters: new Set<string>(),
+    context: record.context,
+    signal: new AbortController().signal,
+    output: () => {},
+    logger: pino({ level: 'silent' }),
+    services,
+    addSecret: () => {},
+    outputCapBytes: 1024,
+    resumed: false,
+    record,
+  };
 }

@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ActionDefinition, ExecutionRecord } from '../../engine/model/index.ts';
-import type { ExecutionRequest, RunnerContext, RunnerServices } from '../../engine/runners/runner.ts';
+import type { ExecutionRequest, RunnerServices } from '../../engine/runners/runner.ts';
 import { SqliteStore } from '../../engine/store/sqlite-store.ts';
 import { OrquestaRunner, type WorkflowRunState } from '../../engine/workflows/workflow-runner.ts';
-import { fakeChildServices } from './fake-child-services.ts';
+import { fakeChildServices, workflowRunContext } from './fake-child-services.ts';
 
 const WORKFLOW = `
 version: 1.0
@@ -130,22 +130,7 @@ function start(
     start_timestamp: '2026-01-01T00:00:00.000Z',
   };
   records.set('wf1', record);
-  const ctx: RunnerContext = {
-    executionId: 'wf1',
-    action: ACTION,
-    parameters,
-    secretParameters: new Set(),
-    context: record.context,
-    signal: new AbortController().signal,
-    output: () => {},
-    logger: undefined as unknown as RunnerContext['logger'],
-    services,
-    addSecret: () => {},
-    outputCapBytes: 1024,
-    resumed: false,
-    record,
-  };
-  return { record, run: runner.run(ctx) };
+  return { record, run: runner.run(workflowRunContext(record, ACTION, services)) };
 }
 
 /** What a restarted engine sees: the state rebuilt from the file (snapshot + replay of the log rows). */

@@ -1,10 +1,9 @@
-import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { ActionDefinition, ExecutionRecord, ExecutionStatus } from '../../engine/model/index.ts';
-import type { RunnerContext, RunnerServices } from '../../engine/runners/runner.ts';
+import type { RunnerServices } from '../../engine/runners/runner.ts';
 import type { Store, WorkflowTransition } from '../../engine/store/store.ts';
 import { OrquestaRunner, type WorkflowRunState } from '../../engine/workflows/workflow-runner.ts';
-import { fakeChildServices } from './fake-child-services.ts';
+import { fakeChildServices, workflowRunContext } from './fake-child-services.ts';
 
 /** The store part the runtime uses, in memory (JSON round trip, like a real store): snapshots and log rows. */
 function memoryStore(): Store & { states: Map<string, string>; rows: Map<string, WorkflowTransition[]> } {
@@ -86,21 +85,7 @@ function setup(definition: string, parameters: Record<string, unknown> = {}) {
     start_timestamp: new Date().toISOString(),
   };
   fake.records.set('wf1', wfRecord);
-  const ctx = {
-    executionId: 'wf1',
-    action: workflowAction(),
-    parameters,
-    secretParameters: new Set<string>(),
-    context: wfRecord.context,
-    signal: new AbortController().signal,
-    output: () => {},
-    logger: pino({ level: 'silent' }),
-    services: fake.services,
-    addSecret: () => {},
-    outputCapBytes: 1024,
-    resumed: false,
-    record: wfRecord,
-  } satisfies RunnerContext;
+  const ctx = workflowRunContext(wfRecord, workflowAction(), fake.services);
   return { store, fake, runner, ctx, wfRecord };
 }
 
