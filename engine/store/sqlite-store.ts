@@ -23,7 +23,8 @@ export const SCHEMA_VERSION = 2;
 
 /** Trigger-instance statuses that still have work to do: the only ones the status index holds (schema v2). */
 const OPEN_TRIGGER_STATUSES: ReadonlySet<string> = new Set(['pending', 'processing']);
-export const OPEN_TRIGGER_STATUSES_TERM = "status IN ('pending', 'processing')";
+/** The partial index's WHERE term, spelled from the set (literals of this file, never input). */
+export const OPEN_TRIGGER_STATUSES_TERM = `status IN (${[...OPEN_TRIGGER_STATUSES].map((s) => `'${s}'`).join(', ')})`;
 
 const SCHEMA_V1 = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
