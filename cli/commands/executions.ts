@@ -30,6 +30,32 @@ function summary(record: ExecutionRecord): string {
   return `execution ${record.id} (${record.action}) ${record.status}${took}`;
 }
 
+/**
+ * How `run` and `execution re-run` end: `--async` prints the new id (or record) at once; otherwise the execution is
+ * followed (live output on a TTY), then the result or, with `--json`, the final record is printed, and the exit
+ * code says whether it succeeded (as st2's `run` and `execution re-run` do).
+ */
+async function report(
+  client: ApiClient,
+  created: ExecutionRecord,
+  options: { json?: boolean; async?: boolean },
+): Promise<void> {
+  if (options.async) {
+    if (options.json) printJson(created);
+    else process.stdout.write(`${created.id}\n`);
+    return;
+  }
+  const live = !options.json && process.stdout.isTTY === true;
+  if (!options.json) process.stderr.write(`execution ${created.id} requested\n`);
+  const final = await follow(client, created.id, live);
+  if (options.json) printJson(final);
+  else {
+    if (!live) printJson(final.result ?? null);
+    process.stderr.write(`${summary(final)}\n`);
+  }
+  process.exitCode = final.status === 'succeeded' ? 0 : 1;
+}
+
 export function registerExecutionCommands(program: Command): void {
   program
     .command('run <ref> [params...]')
@@ -43,20 +69,7 @@ export function registerExecutionCommands(program: Command): void {
           action: ref,
           parameters,
         });
-        if (options.async) {
-          if (options.json) printJson(created);
-          else process.stdout.write(`${created.id}\n`);
-          return;
-        }
-        const live = !options.json && process.stdout.isTTY === true;
-        if (!options.json) process.stderr.write(`execution ${created.id} requested\n`);
-        const final = await follow(client, created.id, live);
-        if (options.json) printJson(final);
-        else {
-          if (!live) printJson(final.result ?? null);
-          process.stderr.write(`${summary(final)}\n`);
-        }
-        process.exitCode = final.status === 'succeeded' ? 0 : 1;
+        await report(client, created, options);
       });
     });
 
@@ -153,12 +166,13 @@ export function registerExecutionCommands(program: Command): void {
     )
     .option('--tasks <tasks>', 'workflow tasks to rerun (comma list)')
     .option('--reset-items', 'with-items tasks: rerun every item, not only failed ones')
-    .option('--json', 'print the new execution record')
+    .option('--json', 'print the final execution record (with --async: the new one)')
+    .option('--async', 'print the new execution id and return at once')
     .action(
       async (
         id: string,
         params: string[],
-        options: { tasks?: string; resetItems?: boolean; json?: boolean },
+        options: { tasks?: string; resetItems?: boolean; json?: boolean; async?: boolean },
       ) => {
         await withClient(program.opts(), async (client) => {
           const record = await client.request<ExecutionRecord>(
@@ -170,8 +184,7 @@ export function registerExecutionCommands(program: Command): void {
               reset_items: options.resetItems === true,
             },
           );
-          if (options.json) printJson(record);
-          else process.stdout.write(`${summary(record)}\n`);
+          await report(client, record, options);
         });
       },
     );

@@ -102,5 +102,28 @@ describe('squall CLI', () => {
     expect(badParam.stderr).toMatch(/timeout/);
   });
 
+  it('execution re-run follows the new execution like run (exit code, --json), or returns at once with --async', async () => {
+    const first = JSON.parse((await runCli(['run', 'core.local', 'cmd=echo again', '--json'], env)).stdout);
+    const again = await runCli(['execution', 're-run', first.id, '--json'], env);
+    expect(again.code, again.stderr).toBe(0);
+    const rerun = JSON.parse(again.stdout);
+    expect(rerun.id).not.toBe(first.id);
+    expect(rerun).toMatchObject({ status: 'succeeded', result: { stdout: 'again' } });
+
+    const overridden = await runCli(['execution', 're-run', first.id, 'cmd=exit 4'], env);
+    expect(overridden.code).toBe(1);
+    expect(JSON.parse(overridden.stdout)).toMatchObject({ return_code: 4 });
+    expect(overridden.stderr).toMatch(/\(core\.local\) failed/);
+
+    const queued = await runCli(['execution', 're-run', first.id, '--async'], env);
+    expect(queued.code, queued.stderr).toBe(0);
+    expect(queued.stdout.trim()).toMatch(/^[0-9a-f]{24}$/);
+    expect(queued.stdout.trim()).not.toBe(first.id);
+
+    const missing = await runCli(['execution', 're-run', 'ffffffffffffffffffffffff'], env);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toMatch(/not found/);
+  });
+
   void dataDir;
 });
