@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { type Engine, EngineRequestError } from '../../engine/engine.ts';
+import { TRIGGER_INSTANCE_STATUSES } from '../../engine/model/index.ts';
 import { requireAdmin } from '../auth.ts';
+import { LIST_LIMIT_MAX, limitParam, statusParam } from '../query-params.ts';
 
 /** Read-mostly views of registered content: packs, actions, rules, triggers, sensors. */
 export async function registerContentRoutes(app: FastifyInstance, engine: Engine): Promise<void> {
@@ -49,7 +51,7 @@ export async function registerContentRoutes(app: FastifyInstance, engine: Engine
       engine.listRuleEnforcements({
         rule: request.query.rule,
         trigger_instance_id: request.query.trigger_instance,
-        limit: Number(request.query.limit ?? 50) || 50,
+        limit: limitParam(request.query.limit, 50, LIST_LIMIT_MAX),
       }),
   );
 
@@ -59,8 +61,8 @@ export async function registerContentRoutes(app: FastifyInstance, engine: Engine
     async (request) =>
       engine.listTriggerInstances({
         trigger: request.query.trigger,
-        status: request.query.status,
-        limit: Number(request.query.limit ?? 50) || 50,
+        status: statusParam(request.query.status, TRIGGER_INSTANCE_STATUSES),
+        limit: limitParam(request.query.limit, 50, LIST_LIMIT_MAX),
       }),
   );
   app.get('/api/v1/sensortypes', async () => engine.sensors());

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { type Engine, EngineRequestError } from '../../engine/engine.ts';
-import type { ExecutionStatus } from '../../engine/model/index.ts';
+import { EXECUTION_STATUSES } from '../../engine/model/index.ts';
+import { LIST_LIMIT_MAX, limitParam, positionParam, statusesParam } from '../query-params.ts';
 
 interface ListQuery {
   action?: string;
@@ -19,13 +20,13 @@ function requireExecution(engine: Engine, id: string) {
 export async function registerExecutionRoutes(app: FastifyInstance, engine: Engine): Promise<void> {
   app.get<{ Querystring: ListQuery }>('/api/v1/executions', async (request, reply) => {
     const q = request.query;
-    const limit = Math.min(Number(q.limit ?? 50) || 50, 1000);
+    const limit = limitParam(q.limit, 50, LIST_LIMIT_MAX);
     const query = {
       action: q.action,
-      status: q.status ? (q.status.split(',') as ExecutionStatus[]) : undefined,
+      status: statusesParam(q.status, EXECUTION_STATUSES),
       parent: q.parent,
       limit,
-      offset: Number(q.offset ?? 0) || 0,
+      offset: positionParam('offset', q.offset) ?? 0,
     };
     reply.header('X-Total-Count', String(engine.countExecutions(query))).header('X-Limit', String(limit));
     return engine.listExecutions(query);
@@ -64,7 +65,7 @@ export async function registerExecutionRoutes(app: FastifyInstance, engine: Engi
     '/api/v1/executions/:id/output',
     async (request) => {
       requireExecution(engine, request.params.id);
-      const after = request.query.after !== undefined ? Number(request.query.after) : undefined;
+      const after = positionParam('after', request.query.after);
       return engine.executionOutput(request.params.id, after);
     },
   );

@@ -1,9 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import { type Engine, EngineRequestError } from '../../engine/engine.ts';
+import { INQUIRY_STATUSES } from '../../engine/model/index.ts';
+import { LIST_LIMIT_MAX, limitParam, statusParam } from '../query-params.ts';
 
 export async function registerInquiryRoutes(app: FastifyInstance, engine: Engine): Promise<void> {
   app.get<{ Querystring: { status?: string; limit?: string } }>('/api/v1/inquiries', async (request) =>
-    engine.listInquiries({ status: request.query.status, limit: Number(request.query.limit ?? 100) || 100 }),
+    engine.listInquiries({
+      status: statusParam(request.query.status, INQUIRY_STATUSES),
+      limit: limitParam(request.query.limit, 100, LIST_LIMIT_MAX),
+    }),
   );
   app.get<{ Params: { id: string } }>('/api/v1/inquiries/:id', async (request) => {
     const inquiry = engine.getInquiry(request.params.id);

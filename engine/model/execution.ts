@@ -1,18 +1,22 @@
-export type ExecutionStatus =
-  | 'requested'
-  | 'scheduled'
-  | 'delayed'
-  | 'running'
-  | 'pending' // waiting for an inquiry response
-  | 'pausing'
-  | 'paused'
-  | 'resuming'
-  | 'canceling'
-  | 'succeeded'
-  | 'failed'
-  | 'timeout'
-  | 'canceled'
-  | 'abandoned';
+/** Every execution status, in lifecycle order (the API validates `status` filters against it). */
+export const EXECUTION_STATUSES = [
+  'requested',
+  'scheduled',
+  'delayed',
+  'running',
+  'pending', // waiting for an inquiry response
+  'pausing',
+  'paused',
+  'resuming',
+  'canceling',
+  'succeeded',
+  'failed',
+  'timeout',
+  'canceled',
+  'abandoned',
+] as const;
+
+export type ExecutionStatus = (typeof EXECUTION_STATUSES)[number];
 
 export const COMPLETED_STATUSES: readonly ExecutionStatus[] = [
   'succeeded',

@@ -1,11 +1,13 @@
 export type * from './action.ts';
 export type * from './alias.ts';
 export type * from './execution.ts';
-export { COMPLETED_STATUSES, isCompleted } from './execution.ts';
+export { COMPLETED_STATUSES, EXECUTION_STATUSES, isCompleted } from './execution.ts';
 export type * from './inquiry.ts';
+export { INQUIRY_STATUSES } from './inquiry.ts';
 export type * from './pack.ts';
 export type * from './parameters.ts';
 export type * from './policy.ts';
 export type * from './rule.ts';
 export type * from './sensor.ts';
 export type * from './trigger.ts';
+export { TRIGGER_INSTANCE_STATUSES } from './trigger.ts';

@@ -1,4 +1,5 @@
-export type InquiryStatus = 'pending' | 'succeeded' | 'timeout' | 'canceled';
+export const INQUIRY_STATUSES = ['pending', 'succeeded', 'timeout', 'canceled'] as const;
+export type InquiryStatus = (typeof INQUIRY_STATUSES)[number];
 
 /** An approval/question created by the `inquirer` runner (core.ask). */
 export interface InquiryRecord {

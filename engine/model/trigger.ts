@@ -14,7 +14,8 @@ export interface TriggerSpec {
   parameters?: Record<string, unknown>;
 }
 
-export type TriggerInstanceStatus = 'pending' | 'processing' | 'processed' | 'processing_failed';
+export const TRIGGER_INSTANCE_STATUSES = ['pending', 'processing', 'processed', 'processing_failed'] as const;
+export type TriggerInstanceStatus = (typeof TRIGGER_INSTANCE_STATUSES)[number];
 
 export interface TriggerInstance {
   id: string;

@@ -1,0 +1,52 @@
+import { EngineRequestError } from '../engine/engine.ts';
+
+/**
+ * Query-string values of the list endpoints, checked: a typo (`limit=1O`, `status=sucess`) answers 400 saying what
+ * was expected instead of silently returning the default page or an empty list.
+ */
+
+const WHOLE_NUMBER = /^\d+$/;
+
+/** The most rows one page of a list endpoint returns. */
+export const LIST_LIMIT_MAX = 1000;
+
+/** `limit`: a whole number from 1; above `max` it is capped (the response's X-Limit header says so where set). */
+export function limitParam(raw: string | undefined, fallback: number, max: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  if (!WHOLE_NUMBER.test(raw) || Number(raw) < 1)
+    throw new EngineRequestError(
+      `query parameter "limit" must be a whole number from 1 to ${max}, got "${raw}"`,
+    );
+  return Math.min(Number(raw), max);
+}
+
+/** `offset` (or another position such as `after`): a whole number from 0. */
+export function positionParam(name: string, raw: string | undefined): number | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (!WHOLE_NUMBER.test(raw))
+    throw new EngineRequestError(`query parameter "${name}" must be a whole number from 0, got "${raw}"`);
+  return Number(raw);
+}
+
+/** A comma list of statuses, each one of `allowed`. */
+export function statusesParam<T extends string>(
+  raw: string | undefined,
+  allowed: readonly T[],
+): T[] | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const values = raw.split(',').map((s) => s.trim());
+  const unknown = values.filter((v) => !(allowed as readonly string[]).includes(v));
+  if (unknown.length > 0)
+    throw new EngineRequestError(
+      `query parameter "status": unknown ${unknown.map((u) => `"${u}"`).join(', ')}; expected one of ${allowed.join(', ')}`,
+    );
+  return values as T[];
+}
+
+/** A single status, one of `allowed`. */
+export function statusParam<T extends string>(raw: string | undefined, allowed: readonly T[]): T | undefined {
+  const values = statusesParam(raw, allowed);
+  if (values && values.length > 1)
+    throw new EngineRequestError(`query parameter "status" takes one status here, got "${raw}"`);
+  return values?.[0];
+}
