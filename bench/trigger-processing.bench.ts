@@ -6,6 +6,8 @@
  * driver sharing the machine; these figures isolate what a trigger instance and its execution cost the engine.
  *   processing.noop                 executions/s, first accept to last success
  *   processing.noop.cpu             µs of CPU per execution (this process, all threads: WAL checkpoints included)
+ *   processing.noop.main-thread     µs the main thread was busy per execution (event-loop utilisation): the figure
+ *                                   that bounds throughput, since the engine's work is on that one thread
  *   processing.noop.gc              ms of GC pause per 1,000 executions, and the number of minor GCs per 1,000
  * GC figures are under this process's V8 defaults (`squall start` runs with an 8 MB young generation).
  */
@@ -46,6 +48,7 @@ export async function benchTriggerProcessing(): Promise<BenchResult[]> {
     await engine.start();
     observer.observe({ entryTypes: ['gc'] });
     const cpu0 = process.cpuUsage();
+    const elu0 = performance.eventLoopUtilization();
     const t0 = performance.now();
     for (let sent = 0; sent < INSTANCES; ) {
       for (let i = 0; i < PER_TURN; i++, sent++) {
@@ -65,6 +68,7 @@ export async function benchTriggerProcessing(): Promise<BenchResult[]> {
       await new Promise((resolve) => setTimeout(resolve, 5));
     const seconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
+    const mainThread = performance.eventLoopUtilization(elu0);
     observer.disconnect();
     const succeeded = engine.countExecutions({ action: 'core.noop', status: ['succeeded'] });
     if (succeeded !== INSTANCES) throw new Error(`processing bench: ${succeeded} of ${INSTANCES} succeeded`);
@@ -79,6 +83,12 @@ export async function benchTriggerProcessing(): Promise<BenchResult[]> {
       {
         name: 'processing.noop.cpu',
         value: Math.round((cpu.user + cpu.system) / INSTANCES),
+        unit: 'µs/execution',
+      },
+      {
+        // The bound when the main thread is saturated (utilisation ~1): its busy time per execution.
+        name: 'processing.noop.main-thread',
+        value: Math.round((mainThread.active * 1000) / INSTANCES),
         unit: 'µs/execution',
       },
       {
