@@ -84,6 +84,13 @@ function inspectWorkflowAction(action: ActionDefinition): string[] {
     (e) => `${e.spec_path ?? '(workflow)'}: ${e.message}`,
   );
 }
+/** Whose datastore an action's call reads: the system user's, or for user scope the execution's user's. */
+function actionKvUser(options: { scope?: 'system' | 'user'; user?: string } | undefined): string {
+  if (options?.scope !== 'user') return 'system';
+  if (!options.user) throw new Error("user-scope datastore keys need the execution's user, and it has none");
+  return options.user;
+}
+
 const TIMER_TRIGGERS = new Set(['core.st2.IntervalTimer', 'core.st2.DateTimer', 'core.st2.CronTimer']);
 const INQUIRY_SWEEP_MS = 30_000;
 
@@ -279,22 +286,19 @@ export async function createEngine(config: EngineConfig, options: CreateEngineOp
     kvContext: kvContextProvider(datastore, kvPrincipal),
     resolvePackConfig: (pack, user, onDecrypted) => packConfigs.resolve(pack, user, onDecrypted),
     packHasConfig: (pack) => packConfigs.has(pack),
-    // Actions read and write the datastore as the system user (user-scope access from actions is not offered yet).
+    // Actions use system-scope keys as the system user, and user-scope keys as the execution's user (st2's action
+    // service does the same with the execution's token), with that user's datastore permissions.
     datastore: {
       async get(key, opts) {
-        if (opts?.scope === 'user') throw new Error('actions may read system-scope datastore keys only');
-        return (await datastore.get(kvPrincipal('system'), key, { decrypt: opts?.decrypt }))?.value;
+        const principal = kvPrincipal(actionKvUser(opts));
+        return (await datastore.get(principal, key, { scope: opts?.scope, decrypt: opts?.decrypt }))?.value;
       },
       async set(key, value, opts) {
-        if (opts?.scope === 'user') throw new Error('actions may write system-scope datastore keys only');
         await datastore.set(
-          kvPrincipal('system'),
+          kvPrincipal(actionKvUser(opts)),
           key,
           typeof value === 'string' ? value : JSON.stringify(value),
-          {
-            encrypt: opts?.encrypt,
-            ttl: opts?.ttl,
-          },
+          { scope: opts?.scope, encrypt: opts?.encrypt, ttl: opts?.ttl },
         );
       },
     },

@@ -22,13 +22,19 @@ export interface RunnerServices {
   resumeExecution?(id: string): Promise<unknown>;
   /** Pack config (config_context) for a pack, already validated and resolved. */
   packConfig(pack: string): Record<string, unknown>;
-  /** Datastore read for actions (scoped to the execution's user). Undefined until the datastore exists. */
+  /**
+   * Datastore access for actions: system-scope keys, or with `scope: 'user'` the keys of `user` — the execution's
+   * user, which the runner sets (an action cannot name another). Undefined until the datastore exists.
+   */
   datastore?: {
-    get(key: string, options?: { scope?: 'system' | 'user'; decrypt?: boolean }): Promise<unknown>;
+    get(
+      key: string,
+      options?: { scope?: 'system' | 'user'; decrypt?: boolean; user?: string },
+    ): Promise<unknown>;
     set(
       key: string,
       value: unknown,
-      options?: { scope?: 'system' | 'user'; encrypt?: boolean; ttl?: number },
+      options?: { scope?: 'system' | 'user'; encrypt?: boolean; ttl?: number; user?: string },
     ): Promise<void>;
   };
 }

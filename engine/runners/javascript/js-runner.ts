@@ -158,7 +158,17 @@ export class JavascriptRunner implements Runner {
       if (!store) throw new Error('the datastore is not available');
       if (typeof message.key !== 'string' || message.key === '')
         throw new Error('datastore key must be a non-empty string');
-      const options = (message.options ?? {}) as Record<string, never>;
+      const given = message.options ?? {};
+      if (given.scope !== undefined && given.scope !== 'system' && given.scope !== 'user')
+        throw new Error(`datastore scope must be "system" or "user", got ${JSON.stringify(given.scope)}`);
+      // User scope means the execution's user: the action cannot name another.
+      const options = {
+        scope: given.scope as 'system' | 'user' | undefined,
+        user: ctx.context.user,
+        decrypt: given.decrypt === true,
+        encrypt: given.encrypt === true,
+        ttl: typeof given.ttl === 'number' ? given.ttl : undefined,
+      };
       if (message.op === 'get') {
         const value = await store.get(message.key, options);
         // A decrypted value is a secret from here on: redact it wherever the action echoes it.
