@@ -50,3 +50,28 @@ export function statusParam<T extends string>(raw: string | undefined, allowed: 
     throw new EngineRequestError(`query parameter "status" takes one status here, got "${raw}"`);
   return values?.[0];
 }
+
+const DURATION = /^(\d+)\s*(s|m|h|d)$/;
+const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+/** A date with a time; a zone-less time is read as UTC (how start_timestamp is shown). */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/**
+ * A point in time as an ISO-8601 UTC string: a timestamp (`2026-12-06T19:00:00Z`, `2026-12-06`), or a duration back
+ * from `now` (`30s`, `15m`, `2h`, `7d`) — "what ran in the last hour" is `since=1h`.
+ */
+export function timeParam(name: string, raw: string | undefined, now = Date.now()): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const duration = DURATION.exec(raw.trim());
+  if (duration)
+    return new Date(now - Number(duration[1]) * UNIT_MS[duration[2] as keyof typeof UNIT_MS]).toISOString();
+  if (ISO_TIME.test(raw.trim())) {
+    const text = raw.trim().replace(' ', 'T');
+    const zoned = /T.*(Z|[+-]\d{2}:?\d{2})$/.test(text) || !text.includes('T') ? text : `${text}Z`;
+    const ms = Date.parse(zoned);
+    if (!Number.isNaN(ms)) return new Date(ms).toISOString();
+  }
+  throw new EngineRequestError(
+    `query parameter "${name}" must be an ISO-8601 time (2026-12-06T19:00:00Z) or a duration back from now (30m, 2h, 7d), got "${raw}"`,
+  );
+}

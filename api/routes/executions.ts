@@ -1,12 +1,19 @@
 import type { FastifyInstance } from 'fastify';
 import { type Engine, EngineRequestError } from '../../engine/engine.ts';
 import { EXECUTION_STATUSES } from '../../engine/model/index.ts';
-import { LIST_LIMIT_MAX, limitParam, positionParam, statusesParam } from '../query-params.ts';
+import { LIST_LIMIT_MAX, limitParam, positionParam, statusesParam, timeParam } from '../query-params.ts';
 
 interface ListQuery {
   action?: string;
   status?: string;
   parent?: string;
+  user?: string;
+  rule?: string;
+  since?: string;
+  until?: string;
+  /** st2's names for since/until. */
+  timestamp_gt?: string;
+  timestamp_lt?: string;
   limit?: string;
   offset?: string;
 }
@@ -25,6 +32,10 @@ export async function registerExecutionRoutes(app: FastifyInstance, engine: Engi
       action: q.action,
       status: statusesParam(q.status, EXECUTION_STATUSES),
       parent: q.parent,
+      user: q.user || undefined,
+      rule: q.rule || undefined,
+      since: timeParam('since', q.since ?? q.timestamp_gt),
+      until: timeParam('until', q.until ?? q.timestamp_lt),
       limit,
       offset: positionParam('offset', q.offset) ?? 0,
     };

@@ -22,6 +22,17 @@ async function follow(client: ApiClient, id: string, live: boolean): Promise<Exe
   );
 }
 
+interface ListOptions {
+  action?: string;
+  status?: string;
+  user?: string;
+  rule?: string;
+  since?: string;
+  until?: string;
+  limit: string;
+  json?: boolean;
+}
+
 function summary(record: ExecutionRecord): string {
   const took =
     record.end_timestamp && record.start_timestamp
@@ -78,13 +89,19 @@ export function registerExecutionCommands(program: Command): void {
     .command('list')
     .option('--action <ref>', 'only this action')
     .option('--status <status>', 'only this status (comma list)')
+    .option('--user <user>', 'only executions run for this user')
+    .option('--rule <ref>', 'only executions this rule requested')
+    .option('--since <time>', 'started at or after: ISO-8601 time, or a duration back from now (30m, 2h, 7d)')
+    .option('--until <time>', 'started before: ISO-8601 time, or a duration back from now')
     .option('--limit <n>', 'how many', '50')
     .option('--json', 'print JSON')
-    .action(async (options: { action?: string; status?: string; limit: string; json?: boolean }) => {
+    .action(async (options: ListOptions) => {
       await withClient(program.opts(), async (client) => {
         const q = new URLSearchParams({ limit: options.limit });
-        if (options.action) q.set('action', options.action);
-        if (options.status) q.set('status', options.status);
+        for (const name of ['action', 'status', 'user', 'rule', 'since', 'until'] as const) {
+          const value = options[name];
+          if (value) q.set(name, value);
+        }
         const rows = await client.request<ExecutionRecord[]>('GET', `/api/v1/executions?${q}`);
         if (options.json) printJson(rows);
         else

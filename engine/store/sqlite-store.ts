@@ -495,6 +495,28 @@ export class SqliteStore implements Store {
       args.push(query.parent);
       shape += 'p';
     }
+    // Context fields have no index: these filters walk the table newest first (fine for a page; a count scans).
+    if (query.user !== undefined) {
+      clauses.push("json_extract(context, '$.user') = ?");
+      args.push(query.user);
+      shape += 'u';
+    }
+    if (query.rule !== undefined) {
+      clauses.push("json_extract(context, '$.rule.ref') = ?");
+      args.push(query.rule);
+      shape += 'r';
+    }
+    // start_ts is ISO-8601 UTC (toISOString), so text order is time order.
+    if (query.since !== undefined) {
+      clauses.push('start_ts >= ?');
+      args.push(query.since);
+      shape += 'g';
+    }
+    if (query.until !== undefined) {
+      clauses.push('start_ts < ?');
+      args.push(query.until);
+      shape += 'l';
+    }
     if (query.status !== undefined) {
       const statuses = Array.isArray(query.status) ? query.status : [query.status];
       if (statuses.length === 0) clauses.push('0');

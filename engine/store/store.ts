@@ -12,6 +12,14 @@ export interface ExecutionQuery {
   action?: string;
   status?: ExecutionStatus | ExecutionStatus[];
   parent?: string;
+  /** The user it ran for (`context.user`). */
+  user?: string;
+  /** The rule that requested it (`context.rule.ref`). */
+  rule?: string;
+  /** Started at or after this ISO-8601 UTC time. */
+  since?: string;
+  /** Started before this ISO-8601 UTC time. */
+  until?: string;
   limit?: number;
   offset?: number;
   /** Newest first unless set. */

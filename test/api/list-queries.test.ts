@@ -35,6 +35,9 @@ describe('list endpoints check their query parameters', () => {
     ['/api/v1/triggerinstances?limit=ten', /"limit" must be a whole number/],
     ['/api/v1/ruleenforcements?limit=-3', /"limit" must be a whole number/],
     ['/api/v1/inquiries?status=open', /expected one of pending, succeeded, timeout, canceled/],
+    ['/api/v1/executions?since=yesterday', /"since" must be an ISO-8601 time .* or a duration back from now/],
+    ['/api/v1/executions?until=2026-13-45', /"until" must be an ISO-8601 time/],
+    ['/api/v1/executions?timestamp_gt=5 weeks', /"since" must be/],
   ])('GET %s → 400', async (url, message) => {
     const response = await get(url);
     expect(response.statusCode).toBe(400);
@@ -45,6 +48,26 @@ describe('list endpoints check their query parameters', () => {
     const response = await get(`/api/v1/executions/${executionId}/output?after=last`);
     expect(response.statusCode).toBe(400);
     expect(response.json().faultstring).toMatch(/"after" must be a whole number from 0/);
+  });
+
+  it("filters by user and by a start-time window (ISO time, duration back from now, or st2's timestamp_gt/lt)", async () => {
+    const ids = async (url: string) => {
+      const response = await get(url);
+      expect(response.statusCode, response.body).toBe(200);
+      return (response.json() as Array<{ id: string }>).map((e) => e.id);
+    };
+    expect(await ids('/api/v1/executions?user=admin')).toContain(executionId);
+    expect(await ids('/api/v1/executions?user=alice')).toEqual([]);
+    expect(await ids('/api/v1/executions?since=1h')).toContain(executionId);
+    expect(await ids('/api/v1/executions?until=1h')).toEqual([]);
+    expect(await ids('/api/v1/executions?since=2020-01-01&until=2020-01-02T00:00')).toEqual([]);
+    const started = fx.engine.getExecution(executionId)!.start_timestamp;
+    const later = new Date(Date.parse(started) + 1).toISOString();
+    expect(await ids(`/api/v1/executions?timestamp_gt=${started}`)).toContain(executionId);
+    expect(await ids(`/api/v1/executions?timestamp_gt=${later}`)).toEqual([]);
+    expect(
+      await ids(`/api/v1/executions?timestamp_lt=${encodeURIComponent(later.replace('Z', '+00:00'))}`),
+    ).toContain(executionId);
   });
 
   it('valid filters still work: several statuses, a page size above the cap is capped (X-Limit says so)', async () => {

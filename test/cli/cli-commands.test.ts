@@ -102,7 +102,7 @@ describe('squall CLI', () => {
     expect(badParam.stderr).toMatch(/timeout/);
   });
 
-  it('execution re-run follows the new execution like run (exit code, --json), or returns at once with --async', async () => {
+  it('execution re-run follows the new execution like run (exit code, --json), or returns at once with --async; list filters by user and time', async () => {
     const first = JSON.parse((await runCli(['run', 'core.local', 'cmd=echo again', '--json'], env)).stdout);
     const again = await runCli(['execution', 're-run', first.id, '--json'], env);
     expect(again.code, again.stderr).toBe(0);
@@ -119,6 +119,13 @@ describe('squall CLI', () => {
     expect(queued.code, queued.stderr).toBe(0);
     expect(queued.stdout.trim()).toMatch(/^[0-9a-f]{24}$/);
     expect(queued.stdout.trim()).not.toBe(first.id);
+
+    const recent = await runCli(['execution', 'list', '--user', 'admin', '--since', '1h', '--json'], env);
+    expect(recent.code, recent.stderr).toBe(0);
+    expect((JSON.parse(recent.stdout) as Array<{ id: string }>).map((e) => e.id)).toContain(rerun.id);
+    const badWindow = await runCli(['execution', 'list', '--since', 'last tuesday'], env);
+    expect(badWindow.code).not.toBe(0);
+    expect(badWindow.stderr).toMatch(/"since" must be an ISO-8601 time/);
 
     const missing = await runCli(['execution', 're-run', 'ffffffffffffffffffffffff'], env);
     expect(missing.code).not.toBe(0);

@@ -149,6 +149,30 @@ export function runStoreContract(
       expect(store.countExecutions({ status: [] })).toBe(0);
     });
 
+    it('lists by user, rule and a start-time window, alone or with the other filters', () => {
+      const users = ['alice', 'bob', 'alice', 'bob', 'alice'];
+      for (const [i, user] of users.entries()) {
+        store.insertExecution(
+          execution(`w${i}`, {
+            status: i === 4 ? 'failed' : 'succeeded',
+            context: { user, ...(i % 2 ? { rule: { ref: 'ops.on_alert' } } : {}) },
+            start_timestamp: `2026-03-0${i + 1}T12:00:00.000Z`,
+          }),
+        );
+      }
+      const ids = (q: Parameters<Store['listExecutions']>[0]) => store.listExecutions(q).map((r) => r.id);
+      expect(ids({ user: 'alice' })).toEqual(['w4', 'w2', 'w0']);
+      expect(ids({ rule: 'ops.on_alert' })).toEqual(['w3', 'w1']);
+      expect(ids({ since: '2026-03-02T12:00:00.000Z' })).toEqual(['w4', 'w3', 'w2', 'w1']);
+      expect(ids({ until: '2026-03-02T12:00:00.000Z' })).toEqual(['w0']);
+      expect(
+        ids({ since: '2026-03-02T00:00:00.000Z', until: '2026-03-04T00:00:00.000Z', user: 'bob' }),
+      ).toEqual(['w1']);
+      expect(ids({ user: 'alice', status: 'failed' })).toEqual(['w4']);
+      expect(ids({ user: 'nobody' })).toEqual([]);
+      expect(store.countExecutions({ user: 'bob', rule: 'ops.on_alert' })).toBe(2);
+    });
+
     it('finds an execution by its dedupe key and refuses a second one with the same key', () => {
       if (!store.findExecutionByDedupeKey) return;
       store.insertExecution(execution('d1', { context: { user: 'u', dedupe_key: 'k1' } }));
