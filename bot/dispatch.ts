@@ -2,12 +2,12 @@
  * Command dispatch: chat text → rate limit → identity → alias match → permission → execution (or a command the
  * bot answers itself: help, approve, deny, execution). Every command is audited with its source.
  */
-import { randomUUID } from 'node:crypto';
 import { type AliasMatchFound, AliasParameterError, buildExecutionParameters } from '../aliases/index.ts';
 import { type Engine, EngineRequestError } from '../engine/engine.ts';
 import type { Logger } from '../engine/log/logger.ts';
 import type { AliasDefinition } from '../engine/model/alias.ts';
 import type { ExecutionContext } from '../engine/model/execution.ts';
+import { newObjectId } from '../engine/store/object-id.ts';
 import type { AliasIndex } from './alias-index.ts';
 import type { Approvals } from './approvals.ts';
 import { displayName, replyResponse } from './approvals.ts';
@@ -306,7 +306,9 @@ export class CommandDispatcher {
         await reply.post({ text: err.message, status: 'failed' });
         return;
       }
-      const id = randomUUID();
+      // Chosen here so the live reply can start before the execution exists; the same id shape as every other
+      // execution (time-ordered: an insert appends to the B-tree, ids sort by age).
+      const id = newObjectId();
       const context: ExecutionContext = {
         user: who.principal.user,
         api_user: who.principal.user,

@@ -27,6 +27,8 @@ describe('bot: command → ack → live output → result', () => {
     const [record] = h.fx.engine.listExecutions({ action: 'botpack.count' });
     expect(record!.context.user).toBe('alice');
     expect(record!.context.action_alias_ref).toEqual({ name: 'count', ref: 'botpack.count' });
+    // The same id shape as executions from the API, rules and the CLI (time-ordered ObjectId, not a UUID).
+    expect(record!.id).toMatch(/^[0-9a-f]{24}$/);
     expect(record!.context.chat).toMatchObject({
       adapter: 'memory',
       channel: 'C1',
