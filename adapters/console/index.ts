@@ -4,6 +4,12 @@ import { ConsoleAdapter } from './console-adapter.ts';
 export { ConsoleAdapter, type ConsoleAdapterOptions } from './console-adapter.ts';
 export { renderText } from './render-text.ts';
 
+/** Whether `squall start` runs the console chat: `console.enabled` true, or auto with a TTY on stdin. */
+export function consoleChatEnabled(setting: unknown, stdin: { isTTY?: boolean } = process.stdin): boolean {
+  const value = String(setting ?? 'auto').toLowerCase();
+  return value === 'true' || (value === 'auto' && stdin.isTTY === true);
+}
+
 /**
  * The console chat for `squall start`: `console.enabled` is `auto` (on when stdin is a TTY), `true` or `false`.
  * Returns the adapter to hand to createBot, or undefined when disabled.
@@ -13,9 +19,7 @@ export function consoleAdapterFor(
   io: { stdin?: Readable & { isTTY?: boolean }; stdout?: Writable } = {},
 ): ConsoleAdapter | undefined {
   const stdin = io.stdin ?? process.stdin;
-  const value = String(setting ?? 'auto').toLowerCase();
-  const enabled = value === 'true' || (value === 'auto' && stdin.isTTY === true);
-  if (!enabled) return undefined;
+  if (!consoleChatEnabled(setting, stdin)) return undefined;
   return new ConsoleAdapter({
     input: stdin,
     output: io.stdout ?? process.stdout,

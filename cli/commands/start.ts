@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { FastifyPluginAsync } from 'fastify';
+import { consoleChatEnabled } from '../../adapters/console/index.ts';
 import { createDiscordAdapterFromConfig, discordInteractionsPlugin } from '../../adapters/discord/index.ts';
 import { createSlackAdapterFromConfig, slackEventsPlugin } from '../../adapters/slack/index.ts';
 import { createApiServer } from '../../api/server.ts';
@@ -9,6 +10,7 @@ import { createEngine } from '../../engine/index.ts';
 import { createLogger } from '../../engine/log/logger.ts';
 import { watchPacks } from '../../engine/pack-install/watch-packs.ts';
 import { acquireDataDir, writeAdminToken } from '../data-dir.ts';
+import { logFileFor } from '../log-destination.ts';
 import { extraApiPlugins } from '../plugins.ts';
 import { createChatRuntime } from './chat.ts';
 
@@ -20,7 +22,13 @@ export function registerStartCommand(program: Command): void {
     .option('--watch', 'reload packs when files under the pack paths change (while authoring)')
     .action(async (options: { watch?: boolean }) => {
       const loaded = loadConfig({ file: program.opts<{ config?: string }>().config });
-      const logger = createLogger({ level: String(loaded.values['log.level']) });
+      const logFile = logFileFor(
+        loaded.values['log.file'],
+        loaded.engine.dataDir,
+        consoleChatEnabled(loaded.values['console.enabled']),
+      );
+      const logger = createLogger({ level: String(loaded.values['log.level']), file: logFile });
+      if (logFile) process.stdout.write(`Squall logs to ${logFile} (log.file; "-" keeps them on stderr)\n`);
       for (const warning of loaded.warnings) logger.warn(warning);
       const config = loaded.engine;
       const lock = acquireDataDir(config.dataDir, {

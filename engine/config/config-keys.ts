@@ -44,6 +44,14 @@ export const CONFIG_KEYS: ConfigKey[] = [
         ? undefined
         : 'expected one of trace, debug, info, warn, error, fatal, silent',
   },
+  {
+    key: 'log.file',
+    type: 'string',
+    default: '',
+    defaultText: 'stderr; <data_dir>/squall.log while the console chat is on',
+    description:
+      'Where `squall start` writes its JSON log lines: a file path, or "-" for stderr. Unset: stderr, except while the console chat has the terminal.',
+  },
   { key: 'http.host', type: 'string', default: '127.0.0.1', description: 'Address the HTTP API binds to.' },
   {
     key: 'http.port',
