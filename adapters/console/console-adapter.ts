@@ -155,8 +155,10 @@ export class ConsoleAdapter implements ChatAdapter {
     const before = shown?.message;
     this.#shown.set(ref.id, { message });
     if (this.#prompt?.ref.id === ref.id && !message.buttons?.length) this.#prompt = undefined;
-    const oldCode = before?.code ?? '';
-    const newCode = message.code ?? '';
+    // Output is compared without trailing newlines: the result message carries the same output trimmed, and
+    // that must not print it all a second time.
+    const oldCode = (before?.code ?? '').trimEnd();
+    const newCode = (message.code ?? '').trimEnd();
     const lines: string[] = [];
     if (newCode && newCode !== oldCode && !message.attachment) {
       lines.push(

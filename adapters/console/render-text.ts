@@ -48,7 +48,7 @@ export function tailLines(message: ChatMessage): string[] {
 
 export function renderText(message: ChatMessage): string {
   const lines = headerLines(message);
-  if (message.code && !message.attachment) lines.push(indent(message.code));
+  if (message.code && !message.attachment) lines.push(indent(message.code.trimEnd()));
   lines.push(...tailLines(message));
   return lines.filter((l) => l !== '').join('\n');
 }

@@ -49,6 +49,21 @@ describe('console chat', () => {
     expect(out.indexOf('│ line1')).toBeLessThan(out.indexOf('✔ Counted'));
   });
 
+  it('prints each line of live output once: no blank gutter lines, no repeat when the result arrives', async () => {
+    const output = new PassThrough();
+    let text = '';
+    output.on('data', (d: Buffer) => {
+      text += d.toString();
+    });
+    const adapter = new ConsoleAdapter({ output });
+    const ref = await adapter.post('console', { text: 'On it', status: 'running', code: 'hello\n' });
+    await adapter.update(ref, { text: 'On it', status: 'running', code: 'hello\nbye\n' });
+    await adapter.update(ref, { text: 'Done', status: 'succeeded', code: 'hello\nbye' });
+    const lines = text.split('\n').filter(Boolean);
+    expect(lines.filter((l) => l.includes('│'))).toEqual(['  │ hello', '  │ bye']);
+    expect(lines.at(-1)).toBe('✔ Done');
+  });
+
   it('answers an approval prompt by typing the number of a choice', async () => {
     const c = await consoleChat();
     c.type('ask approval');
