@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { type Engine, EngineRequestError } from '../../engine/engine.ts';
 import type { EngineEventName } from '../../engine/events/event-bus.ts';
-import { isCompleted } from '../../engine/model/index.ts';
+import { type ExecutionRecord, isCompleted } from '../../engine/model/index.ts';
 
 function openSse(reply: FastifyReply): (event: string, data: unknown) => void {
   reply.hijack();
@@ -51,13 +51,31 @@ export async function registerStreamRoutes(app: FastifyInstance, engine: Engine)
     },
   );
 
-  /** Live output of one execution: stored chunks first, then new ones, ending when the execution completes. */
+  /**
+   * Live output of one execution: stored chunks first, then new ones, ending when the execution completes (the
+   * final record as `st2.execution__update`, then `EOF`). Meanwhile `squall.execution.progress` events report each
+   * status change of the execution and of the executions under it (workflow tasks, at any depth), so a follower can
+   * say which task runs or waits for an approval.
+   */
   app.get<{ Params: { id: string } }>('/stream/v1/executions/:id/output', async (request, reply) => {
     const id = request.params.id;
     const record = engine.getExecution(id);
     if (!record) throw new EngineRequestError(`execution "${id}" not found`, 404);
     const send = openSse(reply);
     let lastSeq = -1;
+    const family = new Set([id]);
+    const lastStatus = new Map<string, string>();
+    const progress = (rec: ExecutionRecord) => {
+      if (lastStatus.get(rec.id) === rec.status) return;
+      lastStatus.set(rec.id, rec.status);
+      send('squall.execution.progress', {
+        id: rec.id,
+        action: rec.action,
+        status: rec.status,
+        parent: parentOf(rec),
+        task_id: rec.context.parent?.task_id,
+      });
+    };
     const finish = (final: unknown) => {
       send('st2.execution__update', final);
       send('EOF', {});
@@ -68,13 +86,22 @@ export async function registerStreamRoutes(app: FastifyInstance, engine: Engine)
       lastSeq = chunk.seq;
       send('st2.execution.output__create', chunk);
     });
-    const offUpdate = engine.events.on('execution__update', (rec) => {
-      if (rec.id !== id || !isCompleted(rec.status)) return;
-      cleanup();
-      finish(rec);
-    });
+    const onRecord = (rec: ExecutionRecord) => {
+      if (rec.id === id) {
+        if (!isCompleted(rec.status)) return progress(rec);
+        cleanup();
+        return finish(rec);
+      }
+      const parent = parentOf(rec);
+      if (parent === undefined || !family.has(parent)) return;
+      family.add(rec.id);
+      progress(rec);
+    };
+    const offCreate = engine.events.on('execution__create', onRecord);
+    const offUpdate = engine.events.on('execution__update', onRecord);
     const cleanup = () => {
       offOutput();
+      offCreate();
       offUpdate();
     };
     for (const chunk of engine.executionOutput(id)) {
@@ -87,6 +114,17 @@ export async function registerStreamRoutes(app: FastifyInstance, engine: Engine)
       finish(current);
       return;
     }
+    // Following one already under way: where it and its tasks stand now.
+    progress(current);
+    for (const child of engine.listExecutions({ parent: id, order: 'asc', limit: 1000 })) {
+      family.add(child.id);
+      progress(child);
+    }
     request.raw.on('close', cleanup);
   });
+}
+
+/** The execution a task runs under (the record's `parent`, or its context's for runners that only set that). */
+function parentOf(rec: ExecutionRecord): string | undefined {
+  return rec.parent ?? rec.context.parent?.execution_id;
 }

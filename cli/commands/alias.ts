@@ -5,8 +5,8 @@
 import type { Command } from 'commander';
 import { type CliMatchResult, matchForCli } from '../../aliases/index.ts';
 import type { AliasDefinition } from '../../engine/model/alias.ts';
-import type { ExecutionRecord, OutputChunk } from '../../engine/model/index.ts';
-import type { ApiClient } from '../api-client.ts';
+import type { ExecutionRecord } from '../../engine/model/index.ts';
+import { followExecution } from '../follow-execution.ts';
 import { printJson, printTable } from '../output.ts';
 import { withClient } from '../session.ts';
 
@@ -36,21 +36,6 @@ function printMatch(result: CliMatchResult, json: boolean): void {
       for (const [k, v] of Object.entries(params)) process.stdout.write(`  ${k} = ${JSON.stringify(v)}\n`);
   }
   if ('error' in result) process.exitCode = 1;
-}
-
-async function follow(client: ApiClient, id: string): Promise<ExecutionRecord> {
-  let final: ExecutionRecord | undefined;
-  await client.stream(`/stream/v1/executions/${encodeURIComponent(id)}/output`, ({ event, data }) => {
-    if (event === 'st2.execution.output__create') {
-      const chunk = data as OutputChunk;
-      if (chunk.stream !== 'log')
-        (chunk.stream === 'stderr' ? process.stderr : process.stdout).write(chunk.data);
-    } else if (event === 'st2.execution__update') final = data as ExecutionRecord;
-    return event === 'EOF';
-  });
-  return (
-    final ?? (await client.request<ExecutionRecord>('GET', `/api/v1/executions/${encodeURIComponent(id)}`))
-  );
 }
 
 export function registerAliasCommands(program: Command): void {
@@ -112,7 +97,7 @@ export function registerAliasCommands(program: Command): void {
             process.stdout.write(`${r.execution.id}\n`);
             continue;
           }
-          const final = await follow(client, r.execution.id);
+          const final = await followExecution(client, r.execution.id, { output: true, progress: true });
           process.stderr.write(`execution ${final.id} (${final.action}) ${final.status}\n`);
           if (final.status !== 'succeeded') ok = false;
         }

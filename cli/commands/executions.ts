@@ -1,26 +1,10 @@
 import type { Command } from 'commander';
-import type { ExecutionRecord, OutputChunk } from '../../engine/model/index.ts';
+import type { ExecutionRecord } from '../../engine/model/index.ts';
 import { isCompleted } from '../../engine/model/index.ts';
 import type { ApiClient } from '../api-client.ts';
+import { followExecution } from '../follow-execution.ts';
 import { parseKeyValues, printJson, printTable } from '../output.ts';
 import { withClient } from '../session.ts';
-
-/** Follows an execution's output until it completes; prints chunks as they arrive when `live`. */
-async function follow(client: ApiClient, id: string, live: boolean): Promise<ExecutionRecord> {
-  let final: ExecutionRecord | undefined;
-  await client.stream(`/stream/v1/executions/${encodeURIComponent(id)}/output`, ({ event, data }) => {
-    if (event === 'st2.execution.output__create' && live) {
-      const chunk = data as OutputChunk;
-      (chunk.stream === 'stderr' ? process.stderr : process.stdout).write(chunk.data);
-    } else if (event === 'st2.execution__update') {
-      final = data as ExecutionRecord;
-    }
-    return event === 'EOF';
-  });
-  return (
-    final ?? (await client.request<ExecutionRecord>('GET', `/api/v1/executions/${encodeURIComponent(id)}`))
-  );
-}
 
 interface ListOptions {
   action?: string;
@@ -58,7 +42,7 @@ async function report(
   }
   const live = !options.json && process.stdout.isTTY === true;
   if (!options.json) process.stderr.write(`execution ${created.id} requested\n`);
-  const final = await follow(client, created.id, live);
+  const final = await followExecution(client, created.id, { output: live, progress: !options.json });
   if (options.json) printJson(final);
   else {
     if (!live) printJson(final.result ?? null);
@@ -155,7 +139,7 @@ export function registerExecutionCommands(program: Command): void {
     .description('Follow the live output of an execution until it ends')
     .action(async (id: string) => {
       await withClient(program.opts(), async (client) => {
-        const final = await follow(client, id, true);
+        const final = await followExecution(client, id, { output: true, progress: true });
         process.stderr.write(`${summary(final)}\n`);
         process.exitCode = final.status === 'succeeded' ? 0 : isCompleted(final.status) ? 1 : 0;
       });

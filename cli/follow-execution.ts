@@ -1,0 +1,120 @@
+import type { ExecutionRecord, ExecutionStatus, OutputChunk } from '../engine/model/index.ts';
+import type { ApiClient } from './api-client.ts';
+
+/** A status change of the followed execution or of one of its tasks (`squall.execution.progress` events). */
+export interface ExecutionProgress {
+  id: string;
+  action: string;
+  status: ExecutionStatus;
+  /** The execution it runs under, for a workflow task (at any depth). */
+  parent?: string;
+  task_id?: string;
+}
+
+/** Statuses of the followed execution itself worth a line (requested → running is what `run` already says). */
+const NOTEWORTHY_ROOT = new Set<ExecutionStatus>([
+  'delayed',
+  'pending',
+  'pausing',
+  'paused',
+  'resuming',
+  'canceling',
+]);
+
+/** One line for a progress event, or undefined when it is not worth one. */
+export function progressLine(rootId: string, progress: ExecutionProgress): string | undefined {
+  if (progress.id === rootId)
+    return NOTEWORTHY_ROOT.has(progress.status) ? `execution ${progress.id} ${progress.status}` : undefined;
+  if (progress.status === 'requested' || progress.status === 'scheduled') return undefined;
+  const what = `  task ${progress.task_id ?? progress.id} (${progress.action}) ${progress.status}`;
+  // An approval step waits for a person (answered with `squall inquiry respond`; see inquiryHint).
+  if (progress.status === 'pending' && progress.action === 'core.ask')
+    return `${what}: waiting for a response`;
+  return what;
+}
+
+interface InquirySchema {
+  properties?: Record<string, { type?: string; description?: string; enum?: unknown[] }>;
+  required?: string[];
+}
+
+/** A value of the property's type for the example answer. */
+function exampleValue(property: { type?: string; enum?: unknown[] }): unknown {
+  if (property.enum?.length) return property.enum[0];
+  switch (property.type) {
+    case 'boolean':
+      return true;
+    case 'integer':
+    case 'number':
+      return 0;
+    case 'array':
+      return [];
+    case 'object':
+      return {};
+    default:
+      return '…';
+  }
+}
+
+/** What an inquiry asks and a command that answers it (an example built from its schema's required fields). */
+export function inquiryHint(inquiry: { id: string; schema?: InquirySchema }): string[] {
+  const properties = inquiry.schema?.properties ?? {};
+  const required = inquiry.schema?.required ?? Object.keys(properties);
+  const lines = Object.entries(properties).map(
+    ([name, p]) =>
+      `    ? ${p.description ?? name} (${name}: ${p.enum ? p.enum.map((v) => JSON.stringify(v)).join(' | ') : (p.type ?? 'any')})`,
+  );
+  const example = Object.fromEntries(required.map((name) => [name, exampleValue(properties[name] ?? {})]));
+  lines.push(`    answer: squall inquiry respond ${inquiry.id} '${JSON.stringify(example)}'`);
+  return lines;
+}
+
+/**
+ * Follows an execution until it completes and returns its final record. With `output`, its stdout/stderr chunks
+ * are written as they arrive (structured `log` lines are not); with `progress`, status changes of it and of its
+ * workflow tasks are written to stderr, one line each.
+ */
+export async function followExecution(
+  client: ApiClient,
+  id: string,
+  options: { output: boolean; progress: boolean },
+): Promise<ExecutionRecord> {
+  let final: ExecutionRecord | undefined;
+  await client.stream(`/stream/v1/executions/${encodeURIComponent(id)}/output`, ({ event, data }) => {
+    if (event === 'st2.execution.output__create') {
+      const chunk = data as OutputChunk;
+      if (options.output && chunk.stream !== 'log')
+        (chunk.stream === 'stderr' ? process.stderr : process.stdout).write(chunk.data);
+    } else if (event === 'squall.execution.progress') {
+      const progress = data as ExecutionProgress;
+      const line = options.progress ? progressLine(id, progress) : undefined;
+      if (line) process.stderr.write(`${line}\n`);
+      if (line && progress.status === 'pending' && progress.action === 'core.ask')
+        void showInquiry(client, progress.id);
+    } else if (event === 'st2.execution__update') {
+      final = data as ExecutionRecord;
+    }
+    return event === 'EOF';
+  });
+  return (
+    final ?? (await client.request<ExecutionRecord>('GET', `/api/v1/executions/${encodeURIComponent(id)}`))
+  );
+}
+
+/** Prints what a pending inquiry asks and how to answer it; says so instead when it cannot be read. */
+async function showInquiry(client: ApiClient, id: string): Promise<void> {
+  try {
+    const inquiry = await client.request<{ id: string; schema?: InquirySchema }>(
+      'GET',
+      `/api/v1/inquiries/${encodeURIComponent(id)}`,
+    );
+    process.stderr.write(`${inquiryHint(inquiry).join('\n')}\n`);
+    // Without a server this command runs the engine and holds the data dir: nothing else can answer meanwhile.
+    if (client.mode === 'in-process')
+      process.stderr.write(
+        '    (no squall server is running, so this command holds the data dir: start `squall start` first to answer from another terminal)\n',
+      );
+  } catch (error) {
+    process.stderr.write(`    (squall inquiry get ${id} shows the question: ${(error as Error).message})\n`);
+  }
+}
