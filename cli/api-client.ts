@@ -25,8 +25,8 @@ export interface ApiClient {
     body?: unknown,
     headers?: Record<string, string>,
   ): Promise<T>;
-  /** Reads an SSE endpoint until it ends (or `until` returns true). */
-  stream(url: string, onEvent: (event: SseEvent) => boolean | undefined): Promise<void>;
+  /** Reads an SSE endpoint until it ends, `onEvent` returns true, or `signal` aborts (then it resolves). */
+  stream(url: string, onEvent: (event: SseEvent) => boolean | undefined, signal?: AbortSignal): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -88,23 +88,32 @@ export class HttpApiClient implements ApiClient {
     return (text ? JSON.parse(text) : undefined) as T;
   }
 
-  async stream(url: string, onEvent: (event: SseEvent) => boolean | undefined): Promise<void> {
+  async stream(
+    url: string,
+    onEvent: (event: SseEvent) => boolean | undefined,
+    signal?: AbortSignal,
+  ): Promise<void> {
     const controller = new AbortController();
-    const response = await fetch(this.baseUrl + url, {
-      headers: { 'x-auth-token': this.token },
-      signal: controller.signal,
-    });
-    if (!response.ok || !response.body) throw faultOf(response.status, await response.text());
-    const decoder = new TextDecoder();
-    let buffer = '';
+    const abort = () => controller.abort();
+    signal?.addEventListener('abort', abort, { once: true });
     try {
+      const response = await fetch(this.baseUrl + url, {
+        headers: { 'x-auth-token': this.token },
+        signal: controller.signal,
+      });
+      if (!response.ok || !response.body) throw faultOf(response.status, await response.text());
+      const decoder = new TextDecoder();
+      let buffer = '';
       for await (const chunk of response.body) {
         buffer += decoder.decode(chunk as Uint8Array, { stream: true });
         const parsed = parseSse(buffer, onEvent);
         buffer = parsed.rest;
         if (parsed.stop) break;
       }
+    } catch (error) {
+      if (!signal?.aborted) throw error;
     } finally {
+      signal?.removeEventListener('abort', abort);
       controller.abort();
     }
   }
@@ -142,11 +151,15 @@ export class InProcessApiClient implements ApiClient {
     return (response.body ? JSON.parse(response.body) : undefined) as T;
   }
 
-  async stream(url: string, onEvent: (event: SseEvent) => boolean | undefined): Promise<void> {
+  async stream(
+    url: string,
+    onEvent: (event: SseEvent) => boolean | undefined,
+    signal?: AbortSignal,
+  ): Promise<void> {
     // SSE over inject would wait for the end of the stream; listen on an ephemeral loopback port instead.
     if (!this.app.server.listening) await this.app.listen({ host: '127.0.0.1', port: 0 });
     const address = this.app.server.address() as { port: number };
-    await new HttpApiClient(`http://127.0.0.1:${address.port}`, this.token).stream(url, onEvent);
+    await new HttpApiClient(`http://127.0.0.1:${address.port}`, this.token).stream(url, onEvent, signal);
   }
 
   async close(): Promise<void> {

@@ -69,36 +69,85 @@ export function inquiryHint(inquiry: { id: string; schema?: InquirySchema }): st
   return lines;
 }
 
+/** How a follow ended: the execution's final record, or where it stood when Ctrl-C stopped the follow. */
+export interface Followed {
+  record: ExecutionRecord;
+  /** Ctrl-C: the execution goes on in the server (in-process it was canceled, see followExecution). */
+  interrupted: boolean;
+}
+
 /**
- * Follows an execution until it completes and returns its final record. With `output`, its stdout/stderr chunks
- * are written as they arrive (structured `log` lines are not); with `progress`, status changes of it and of its
- * workflow tasks are written to stderr, one line each.
+ * Follows an execution until it completes. With `output`, its stdout/stderr chunks are written as they arrive
+ * (structured `log` lines are not); with `progress`, status changes of it and of its workflow tasks are written to
+ * stderr, one line each. Ctrl-C stops following: with a server the execution goes on there (the message says how
+ * to tail or cancel it); without one it runs in this process and could not go on, so it is canceled first
+ * (a second Ctrl-C quits at once).
  */
 export async function followExecution(
   client: ApiClient,
   id: string,
-  options: { output: boolean; progress: boolean },
-): Promise<ExecutionRecord> {
+  options: { output: boolean; progress: boolean; announce?: string },
+): Promise<Followed> {
   let final: ExecutionRecord | undefined;
-  await client.stream(`/stream/v1/executions/${encodeURIComponent(id)}/output`, ({ event, data }) => {
-    if (event === 'st2.execution.output__create') {
-      const chunk = data as OutputChunk;
-      if (options.output && chunk.stream !== 'log')
-        (chunk.stream === 'stderr' ? process.stderr : process.stdout).write(chunk.data);
-    } else if (event === 'squall.execution.progress') {
-      const progress = data as ExecutionProgress;
-      const line = options.progress ? progressLine(id, progress) : undefined;
-      if (line) process.stderr.write(`${line}\n`);
-      if (line && progress.status === 'pending' && progress.action === 'core.ask')
-        void showInquiry(client, progress.id);
-    } else if (event === 'st2.execution__update') {
-      final = data as ExecutionRecord;
-    }
-    return event === 'EOF';
-  });
-  return (
-    final ?? (await client.request<ExecutionRecord>('GET', `/api/v1/executions/${encodeURIComponent(id)}`))
+  const interrupt = new AbortController();
+  const onInterrupt = () => interrupt.abort();
+  process.once('SIGINT', onInterrupt);
+  // Printed only now: a Ctrl-C prompted by this line finds the handler in place.
+  if (options.announce) process.stderr.write(`${options.announce}\n`);
+  try {
+    await client.stream(
+      `/stream/v1/executions/${encodeURIComponent(id)}/output`,
+      ({ event, data }) => {
+        if (event === 'st2.execution.output__create') {
+          const chunk = data as OutputChunk;
+          if (options.output && chunk.stream !== 'log')
+            (chunk.stream === 'stderr' ? process.stderr : process.stdout).write(chunk.data);
+        } else if (event === 'squall.execution.progress') {
+          const progress = data as ExecutionProgress;
+          const line = options.progress ? progressLine(id, progress) : undefined;
+          if (line) process.stderr.write(`${line}\n`);
+          if (line && progress.status === 'pending' && progress.action === 'core.ask')
+            void showInquiry(client, progress.id);
+        } else if (event === 'st2.execution__update') {
+          final = data as ExecutionRecord;
+        }
+        return event === 'EOF';
+      },
+      interrupt.signal,
+    );
+  } finally {
+    process.off('SIGINT', onInterrupt);
+  }
+  if (final) return { record: final, interrupted: false };
+  if (interrupt.signal.aborted) return stopFollowing(client, id, options);
+  return { record: await getExecution(client, id), interrupted: false };
+}
+
+function getExecution(client: ApiClient, id: string): Promise<ExecutionRecord> {
+  return client.request<ExecutionRecord>('GET', `/api/v1/executions/${encodeURIComponent(id)}`);
+}
+
+async function stopFollowing(
+  client: ApiClient,
+  id: string,
+  options: { output: boolean; progress: boolean },
+): Promise<Followed> {
+  if (client.mode === 'server') {
+    process.stderr.write(
+      `\nstopped following: execution ${id} goes on in the server (squall execution tail ${id} · squall execution cancel ${id})\n`,
+    );
+    return { record: await getExecution(client, id), interrupted: true };
+  }
+  process.stderr.write(
+    `\ninterrupted: no squall server is running, so execution ${id} cannot go on without this command: canceling it (Ctrl-C again quits at once)\n`,
   );
+  process.once('SIGINT', () => process.exit(130));
+  await client.request('DELETE', `/api/v1/executions/${encodeURIComponent(id)}`);
+  const { record } = await followExecution(client, id, {
+    output: options.output,
+    progress: options.progress,
+  });
+  return { record, interrupted: true };
 }
 
 /** Prints what a pending inquiry asks and how to answer it; says so instead when it cannot be read. */

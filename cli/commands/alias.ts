@@ -97,8 +97,15 @@ export function registerAliasCommands(program: Command): void {
             process.stdout.write(`${r.execution.id}\n`);
             continue;
           }
-          const final = await followExecution(client, r.execution.id, { output: true, progress: true });
+          const { record: final, interrupted } = await followExecution(client, r.execution.id, {
+            output: true,
+            progress: true,
+          });
           process.stderr.write(`execution ${final.id} (${final.action}) ${final.status}\n`);
+          if (interrupted) {
+            process.exitCode = 130;
+            return;
+          }
           if (final.status !== 'succeeded') ok = false;
         }
         process.exitCode = ok ? 0 : 1;

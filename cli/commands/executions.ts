@@ -41,14 +41,17 @@ async function report(
     return;
   }
   const live = !options.json && process.stdout.isTTY === true;
-  if (!options.json) process.stderr.write(`execution ${created.id} requested\n`);
-  const final = await followExecution(client, created.id, { output: live, progress: !options.json });
+  const { record: final, interrupted } = await followExecution(client, created.id, {
+    output: live,
+    progress: !options.json,
+    announce: options.json ? undefined : `execution ${created.id} requested`,
+  });
   if (options.json) printJson(final);
   else {
-    if (!live) printJson(final.result ?? null);
+    if (!live && !interrupted) printJson(final.result ?? null);
     process.stderr.write(`${summary(final)}\n`);
   }
-  process.exitCode = final.status === 'succeeded' ? 0 : 1;
+  process.exitCode = interrupted ? 130 : final.status === 'succeeded' ? 0 : 1;
 }
 
 export function registerExecutionCommands(program: Command): void {
@@ -139,9 +142,18 @@ export function registerExecutionCommands(program: Command): void {
     .description('Follow the live output of an execution until it ends')
     .action(async (id: string) => {
       await withClient(program.opts(), async (client) => {
-        const final = await followExecution(client, id, { output: true, progress: true });
+        const { record: final, interrupted } = await followExecution(client, id, {
+          output: true,
+          progress: true,
+        });
         process.stderr.write(`${summary(final)}\n`);
-        process.exitCode = final.status === 'succeeded' ? 0 : isCompleted(final.status) ? 1 : 0;
+        process.exitCode = interrupted
+          ? 130
+          : final.status === 'succeeded'
+            ? 0
+            : isCompleted(final.status)
+              ? 1
+              : 0;
       });
     });
   for (const [verb, method, status] of [
