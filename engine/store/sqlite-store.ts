@@ -106,6 +106,22 @@ DROP INDEX IF EXISTS trigger_instances_status;
 CREATE INDEX IF NOT EXISTS trigger_instances_open ON trigger_instances (status) WHERE ${OPEN_TRIGGER_STATUSES_TERM};
 `;
 
+type ExecutionFilter = 'action' | 'parent' | 'user' | 'rule' | 'since' | 'until';
+
+/**
+ * The single-value filters of ExecutionQuery: the SQL term (a constant of this file, never input) and a letter for
+ * the prepared-statement cache key. Context fields have no index: those filters walk the table newest first (fine
+ * for a page; a count scans). start_ts is ISO-8601 UTC (toISOString), so text order is time order.
+ */
+const EXECUTION_FILTERS: ReadonlyArray<[ExecutionFilter, string, string]> = [
+  ['action', 'action = ?', 'a'],
+  ['parent', 'parent = ?', 'p'],
+  ['user', "json_extract(context, '$.user') = ?", 'u'],
+  ['rule', "json_extract(context, '$.rule.ref') = ?", 'r'],
+  ['since', 'start_ts >= ?', 'g'],
+  ['until', 'start_ts < ?', 'l'],
+];
+
 interface ExecutionRow {
   id: string;
   action: string;
@@ -485,37 +501,12 @@ export class SqliteStore implements Store {
     const clauses: string[] = [];
     const args: unknown[] = [];
     let shape = '';
-    if (query.action !== undefined) {
-      clauses.push('action = ?');
-      args.push(query.action);
-      shape += 'a';
-    }
-    if (query.parent !== undefined) {
-      clauses.push('parent = ?');
-      args.push(query.parent);
-      shape += 'p';
-    }
-    // Context fields have no index: these filters walk the table newest first (fine for a page; a count scans).
-    if (query.user !== undefined) {
-      clauses.push("json_extract(context, '$.user') = ?");
-      args.push(query.user);
-      shape += 'u';
-    }
-    if (query.rule !== undefined) {
-      clauses.push("json_extract(context, '$.rule.ref') = ?");
-      args.push(query.rule);
-      shape += 'r';
-    }
-    // start_ts is ISO-8601 UTC (toISOString), so text order is time order.
-    if (query.since !== undefined) {
-      clauses.push('start_ts >= ?');
-      args.push(query.since);
-      shape += 'g';
-    }
-    if (query.until !== undefined) {
-      clauses.push('start_ts < ?');
-      args.push(query.until);
-      shape += 'l';
+    for (const [field, term, letter] of EXECUTION_FILTERS) {
+      const value = query[field];
+      if (value === undefined) continue;
+      clauses.push(term);
+      args.push(value);
+      shape += letter;
     }
     if (query.status !== undefined) {
       const statuses = Array.isArray(query.status) ? query.status : [query.status];
