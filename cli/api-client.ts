@@ -129,6 +129,8 @@ export class InProcessApiClient implements ApiClient {
     readonly app: FastifyInstance,
     readonly token: string,
     readonly onClose: () => Promise<void>,
+    /** Called once the API listens on loopback (to follow a stream): other CLI commands may then come in. */
+    readonly onListening: (port: number) => void = () => {},
   ) {}
 
   async request<T>(
@@ -157,7 +159,10 @@ export class InProcessApiClient implements ApiClient {
     signal?: AbortSignal,
   ): Promise<void> {
     // SSE over inject would wait for the end of the stream; listen on an ephemeral loopback port instead.
-    if (!this.app.server.listening) await this.app.listen({ host: '127.0.0.1', port: 0 });
+    if (!this.app.server.listening) {
+      await this.app.listen({ host: '127.0.0.1', port: 0 });
+      this.onListening((this.app.server.address() as { port: number }).port);
+    }
     const address = this.app.server.address() as { port: number };
     await new HttpApiClient(`http://127.0.0.1:${address.port}`, this.token).stream(url, onEvent, signal);
   }

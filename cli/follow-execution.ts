@@ -158,10 +158,10 @@ async function showInquiry(client: ApiClient, id: string): Promise<void> {
       `/api/v1/inquiries/${encodeURIComponent(id)}`,
     );
     process.stderr.write(`${inquiryHint(inquiry).join('\n')}\n`);
-    // Without a server this command runs the engine and holds the data dir: nothing else can answer meanwhile.
+    // Without a server the engine runs in this command: the answer has to come while it is still waiting here.
     if (client.mode === 'in-process')
       process.stderr.write(
-        '    (no squall server is running, so this command holds the data dir: start `squall start` first to answer from another terminal)\n',
+        '    (no squall server is running: answer from another terminal while this command waits)\n',
       );
   } catch (error) {
     process.stderr.write(`    (squall inquiry get ${id} shows the question: ${(error as Error).message})\n`);

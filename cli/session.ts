@@ -3,7 +3,7 @@ import { type LoadedConfig, loadConfig } from '../engine/config/load-config.ts';
 import { createEngine } from '../engine/index.ts';
 import { createLogger } from '../engine/log/logger.ts';
 import { type ApiClient, HttpApiClient, InProcessApiClient } from './api-client.ts';
-import { acquireDataDir, readAdminToken, readLock } from './data-dir.ts';
+import { acquireDataDir, readAdminToken, readLock, writeAdminToken } from './data-dir.ts';
 import { extraApiPlugins } from './plugins.ts';
 
 export interface GlobalOptions {
@@ -20,10 +20,14 @@ export async function openClient(
   const loaded = loadConfig({ file: options.config });
   const dataDir = loaded.engine.dataDir;
   const holder = readLock(dataDir);
-  if (holder?.role === 'server') {
+  // A server, or a CLI command that runs the engine itself and listens while it follows an execution (so that,
+  // say, the approval its workflow waits for can be answered from another terminal).
+  if (holder?.port !== undefined && holder.host !== undefined) {
     const token = readAdminToken(dataDir);
     if (!token)
-      throw new Error(`a server holds ${dataDir} but its admin token file is missing or unreadable`);
+      throw new Error(
+        `squall pid ${holder.pid} holds ${dataDir} but its admin token file is missing or unreadable`,
+      );
     const host = holder.host === '0.0.0.0' || holder.host === '::' ? '127.0.0.1' : holder.host;
     return { client: new HttpApiClient(`http://${host}:${holder.port}`, token), loaded };
   }
@@ -32,18 +36,24 @@ export async function openClient(
     const logger = createLogger({ level: process.env.SQUALL_LOG_LEVEL ?? 'warn' });
     const engine = await createEngine(loaded.engine, { logger, role: 'cli' });
     await engine.start();
-    const token = 'in-process';
+    // Presented by other CLI commands if this one comes to listen (see InProcessApiClient.stream).
+    const token = writeAdminToken(dataDir);
     const app = await createApiServer({
       engine,
       logger,
       adminToken: token,
       apiPlugins: extraApiPlugins(engine),
     });
-    const client = new InProcessApiClient(app, token, async () => {
-      await app.close();
-      await engine.close();
-      lock.release();
-    });
+    const client = new InProcessApiClient(
+      app,
+      token,
+      async () => {
+        await app.close();
+        await engine.close();
+        lock.release();
+      },
+      (port) => lock.update({ host: '127.0.0.1', port }),
+    );
     return { client, loaded };
   } catch (err) {
     lock.release();

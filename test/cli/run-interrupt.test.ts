@@ -1,35 +1,14 @@
-import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ExecutionRecord } from '../../engine/model/index.ts';
-import {
-  REPO_ROOT,
-  runCli,
-  SQUALL_BIN,
-  SquallServer,
-  tempDataDir,
-  waitFor,
-} from '../helpers/squall-process.ts';
+import { runCli, SquallServer, spawnCli, tempDataDir, waitFor } from '../helpers/squall-process.ts';
 
 /** `squall <args>` as a child; Ctrl-C (SIGINT) once `ready` shows on stderr. Resolves with its exit and output. */
-function interruptWhen(args: string[], env: Record<string, string>, ready: RegExp) {
-  return new Promise<{ code: number | null; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [SQUALL_BIN, ...args], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, SQUALL_LOG_LEVEL: 'warn', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    let sent = false;
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      if (!sent && ready.test(stderr)) {
-        sent = true;
-        child.kill('SIGINT');
-      }
-    });
-    child.once('close', (code) => resolve({ code, stderr }));
-  });
+async function interruptWhen(args: string[], env: Record<string, string>, ready: RegExp) {
+  const cli = spawnCli(args, env);
+  await waitFor(() => ready.test(cli.stderr()), 60_000, `${ready} from squall ${args.join(' ')}`);
+  cli.child.kill('SIGINT');
+  return { code: await cli.exited, stderr: cli.stderr() };
 }
 
 // Ctrl-C while `squall run` follows an execution: never a silent exit that leaves the user guessing.
@@ -51,6 +30,23 @@ describe('squall run interrupted with Ctrl-C', () => {
     expect(run.stderr).toMatch(/\(core\.local\) canceled/);
     const listed = await runCli(['execution', 'list', '--json'], env);
     expect((JSON.parse(listed.stdout) as ExecutionRecord[]).map((e) => e.status)).toEqual(['canceled']);
+  });
+
+  it('without a server, a workflow waiting for an approval is answered from another terminal', async () => {
+    const dataDir = tempDataDir();
+    dirs.push(dataDir);
+    const env = { SQUALL_DATA_DIR: dataDir };
+    const run = spawnCli(['run', 'examples.restart_service', 'service=nginx'], env);
+    const answer = /answer: squall inquiry respond (\w+) '(.*)'/;
+    await waitFor(() => answer.test(run.stderr()), 60_000, 'the approval prompt');
+    const [, inquiry, example] = answer.exec(run.stderr())!;
+    expect(JSON.parse(example!)).toEqual({ approved: true });
+    // This command finds the data dir held by the first one, and reaches it over loopback.
+    const respond = await runCli(['inquiry', 'respond', inquiry!, example!], env);
+    expect(respond.code, respond.stderr).toBe(0);
+    expect(await run.exited, run.stderr()).toBe(0);
+    expect(run.stderr()).toMatch(/task restart \(examples\.restart_step\) succeeded/);
+    expect(run.stderr()).toMatch(/\(examples\.restart_service\) succeeded/);
   });
 
   it('with a server: the execution goes on there, and the message says how to follow or cancel it', async () => {

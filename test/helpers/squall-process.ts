@@ -63,6 +63,25 @@ export function runCli(
   });
 }
 
+/** `bin/squall <args>` left running: its stderr so far, and its exit (for commands a test interacts with). */
+export function spawnCli(
+  args: string[],
+  env: Record<string, string>,
+): { child: ChildProcess; stderr(): string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [SQUALL_BIN, ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, SQUALL_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  child.stdout?.resume();
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  return { child, stderr: () => stderr, exited };
+}
+
 /** A `squall start` child process on a temp data dir and a free port. */
 export class SquallServer {
   child?: ChildProcess;
