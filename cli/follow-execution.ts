@@ -9,6 +9,8 @@ export interface ExecutionProgress {
   /** The execution it runs under, for a workflow task (at any depth). */
   parent?: string;
   task_id?: string;
+  /** Set for one item of a with-items task. */
+  item_id?: number;
 }
 
 /** Statuses of the followed execution itself worth a line (requested → running is what `run` already says). */
@@ -26,7 +28,11 @@ export function progressLine(rootId: string, progress: ExecutionProgress): strin
   if (progress.id === rootId)
     return NOTEWORTHY_ROOT.has(progress.status) ? `execution ${progress.id} ${progress.status}` : undefined;
   if (progress.status === 'requested' || progress.status === 'scheduled') return undefined;
-  const what = `  task ${progress.task_id ?? progress.id} (${progress.action}) ${progress.status}`;
+  // A with-items task may run thousands of items: only the ones that need attention get a line.
+  const item = progress.item_id !== undefined;
+  if (item && (progress.status === 'running' || progress.status === 'succeeded')) return undefined;
+  const task = progress.task_id ?? progress.id;
+  const what = `  task ${item ? `${task}[${progress.item_id}]` : task} (${progress.action}) ${progress.status}`;
   // An approval step waits for a person (answered with `squall inquiry respond`; see inquiryHint).
   if (progress.status === 'pending' && progress.action === 'core.ask')
     return `${what}: waiting for a response`;

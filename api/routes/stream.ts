@@ -74,6 +74,7 @@ export async function registerStreamRoutes(app: FastifyInstance, engine: Engine)
         status: rec.status,
         parent: parentOf(rec),
         task_id: rec.context.parent?.task_id,
+        item_id: rec.context.parent?.item_id,
       });
     };
     const finish = (final: unknown) => {

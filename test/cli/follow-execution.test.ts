@@ -19,6 +19,13 @@ describe('following an execution: progress lines', () => {
     );
   });
 
+  it('items of a with-items task get a line only when they need attention', () => {
+    const item = { id: 'i7', action: 'core.local', task_id: 'ping', item_id: 7 };
+    expect(progressLine('r1', { ...item, status: 'running' })).toBeUndefined();
+    expect(progressLine('r1', { ...item, status: 'succeeded' })).toBeUndefined();
+    expect(progressLine('r1', { ...item, status: 'failed' })).toBe('  task ping[7] (core.local) failed');
+  });
+
   it('shows what an inquiry asks and an answer built from its schema', () => {
     expect(
       inquiryHint({
