@@ -26,9 +26,14 @@ export function drive(
   });
 }
 
-export function p99(values: number[]): number {
+/** The value below which a fraction `q` of `values` lies (nearest rank). */
+function percentile(values: number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))];
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))]!;
+}
+
+export function p99(values: number[]): number {
+  return percentile(values, 0.99);
 }
 
 function adminHeaders(server: SquallServer): Record<string, string> {
@@ -130,11 +135,6 @@ async function noopRun(): Promise<NoopRun> {
   }
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
-
 /**
  * (a) webhook → rule → core.noop → execution recorded; (b) webhook → core.local `true`.
  * The server is a `squall start` child process with its default configuration (audit log on, WAL with
@@ -146,7 +146,7 @@ function median(values: number[]): number {
 export async function benchWebhooks(): Promise<BenchResult[]> {
   const runs: NoopRun[] = [];
   for (let i = 0; i < NOOP_RUNS; i++) runs.push(await noopRun());
-  const of = (pick: (run: NoopRun) => number) => median(runs.map(pick));
+  const of = (pick: (run: NoopRun) => number) => percentile(runs.map(pick), 0.5);
   const cpu = runs.every((r) => r.cpuPerRequest !== undefined) ? of((r) => r.cpuPerRequest!) : undefined;
   const results: BenchResult[] = [
     { name: 'webhook→rule→noop accepted', value: of((r) => r.accepted), unit: 'req/s' },
