@@ -62,11 +62,12 @@ const ISO_TIME = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2
  */
 export function timeParam(name: string, raw: string | undefined, now = Date.now()): string | undefined {
   if (raw === undefined || raw === '') return undefined;
-  const duration = DURATION.exec(raw.trim());
+  const given = raw.trim();
+  const duration = DURATION.exec(given);
   if (duration)
     return new Date(now - Number(duration[1]) * UNIT_MS[duration[2] as keyof typeof UNIT_MS]).toISOString();
-  if (ISO_TIME.test(raw.trim())) {
-    const text = raw.trim().replace(' ', 'T');
+  if (ISO_TIME.test(given)) {
+    const text = given.replace(' ', 'T');
     const zoned = /T.*(Z|[+-]\d{2}:?\d{2})$/.test(text) || !text.includes('T') ? text : `${text}Z`;
     const ms = Date.parse(zoned);
     if (!Number.isNaN(ms)) return new Date(ms).toISOString();
