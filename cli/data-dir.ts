@@ -89,9 +89,13 @@ export function acquireDataDir(
   throw new DataDirLockedError(dataDir, holder ?? { pid: -1, role: 'cli', started_at: '' });
 }
 
-/** Writes a fresh admin token (mode 0600) that the local CLI presents to the server. */
-export function writeAdminToken(dataDir: string): string {
-  const token = randomBytes(32).toString('base64url');
+/** A fresh random admin token. */
+export function newAdminToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** Writes an admin token (mode 0600; a fresh one by default) that the local CLI presents to the server. */
+export function writeAdminToken(dataDir: string, token = newAdminToken()): string {
   writeFileSync(tokenPath(dataDir), token, { mode: 0o600 });
   chmodSync(tokenPath(dataDir), 0o600);
   return token;

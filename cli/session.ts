@@ -3,7 +3,7 @@ import { type LoadedConfig, loadConfig } from '../engine/config/load-config.ts';
 import { createEngine } from '../engine/index.ts';
 import { createLogger } from '../engine/log/logger.ts';
 import { type ApiClient, HttpApiClient, InProcessApiClient } from './api-client.ts';
-import { acquireDataDir, readAdminToken, readLock, writeAdminToken } from './data-dir.ts';
+import { acquireDataDir, newAdminToken, readAdminToken, readLock, writeAdminToken } from './data-dir.ts';
 import { extraApiPlugins } from './plugins.ts';
 
 export interface GlobalOptions {
@@ -36,8 +36,8 @@ export async function openClient(
     const logger = createLogger({ level: process.env.SQUALL_LOG_LEVEL ?? 'warn' });
     const engine = await createEngine(loaded.engine, { logger, role: 'cli' });
     await engine.start();
-    // Presented by other CLI commands if this one comes to listen (see InProcessApiClient.stream).
-    const token = writeAdminToken(dataDir);
+    // Presented by other CLI commands if this one comes to listen (see InProcessApiClient.stream); written then.
+    const token = newAdminToken();
     const app = await createApiServer({
       engine,
       logger,
@@ -52,7 +52,11 @@ export async function openClient(
         await engine.close();
         lock.release();
       },
-      (port) => lock.update({ host: '127.0.0.1', port }),
+      (port) => {
+        // Token first: a command that finds the port in the lock must find the token too.
+        writeAdminToken(dataDir, token);
+        lock.update({ host: '127.0.0.1', port });
+      },
     );
     return { client, loaded };
   } catch (err) {
