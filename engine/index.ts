@@ -34,6 +34,7 @@ import { createRemoteRunners, REMOTE_RUNNER_ALIASES } from './runners/remote-she
 import type { ExecutionRequest, RunnerContext } from './runners/runner.ts';
 import { newObjectId } from './store/object-id.ts';
 import { SqliteStore } from './store/sqlite-store.ts';
+import { MAIN_THREAD_COMMITS_ENV } from './store/sqlite-writer.ts';
 import { TimerScheduler } from './triggers/timers/timer-scheduler.ts';
 import { TriggerDispatcher } from './triggers/trigger-dispatcher.ts';
 import { inspectWorkflow } from './workflows/inspector.ts';
@@ -146,6 +147,9 @@ export async function createEngine(config: EngineConfig, options: CreateEngineOp
     // A long-running server checkpoints in a worker thread, off the commit path (CLI processes are short-lived).
     backgroundCheckpoint: options.role === 'server',
     onCheckpointError: (message) => logger.warn({ component: 'store' }, `WAL checkpoint failed: ${message}`),
+    // The server's statements and commits run on a writer thread, off the event loop (CLI processes are short).
+    writerThread: options.role === 'server' && process.env[MAIN_THREAD_COMMITS_ENV] !== '1',
+    onWriteError: (message) => logger.error({ component: 'store' }, message),
   });
   const secretBox = SecretBox.fromKeyFile(config.crypto.keyPath);
   const events = new EventBus();
@@ -153,6 +157,7 @@ export async function createEngine(config: EngineConfig, options: CreateEngineOp
   const datastore = openDatastore({
     config,
     db: store.db,
+    beforeWrite: () => store.flush(),
     cipher: secretBox,
     logger,
     onChange: (kind, payload) => {

@@ -8,6 +8,8 @@ export interface DatastoreBackendOptions {
   url?: string;
   /** The engine Store's open database (`<dataDir>/squall.db`), used when `url` is empty. */
   db?: Database.Database;
+  /** Called before each write on `db` (see SqliteKeyvStoreOptions.beforeWrite). */
+  beforeWrite?: () => void;
   /** Or the SQLite file to open when `url` is empty and no `db` is given. */
   path?: string;
   /** Key namespace (Redis keys become `<namespace>::<key>`). Must not contain ':'. Default `squall-kv`. */
@@ -30,7 +32,12 @@ export function createDatastoreKeyv(options: DatastoreBackendOptions): Keyv {
     if (!options.db && !options.path) {
       throw new Error('datastore: the embedded store needs the engine database or a path to squall.db');
     }
-    const store = new SqliteKeyvStore({ db: options.db, path: options.path, namespace });
+    const store = new SqliteKeyvStore({
+      db: options.db,
+      path: options.path,
+      namespace,
+      beforeWrite: options.beforeWrite,
+    });
     return new Keyv(store, { namespace, useKeyPrefix: false, throwOnErrors: true });
   }
   if (/^rediss?:\/\//.test(url)) {

@@ -15,6 +15,11 @@ export interface SqliteKeyvStoreOptions {
   /** Namespace of this instance (Keyv sets it too); rows of other namespaces are never touched. */
   namespace?: string;
   /** Clock for the backend's own expiry of rows (keyv's ttl is wall-clock milliseconds). */
+  /**
+   * Called before every write on a shared `db`: the engine Store in writer-thread mode waits there for its writer
+   * thread, so this connection never contends with it for the write lock.
+   */
+  beforeWrite?: () => void;
   now?: () => number;
 }
 
@@ -46,6 +51,7 @@ export class SqliteKeyvStore extends EventEmitter implements KeyvStoreAdapter {
   namespace: string | undefined;
   readonly #ownsDb: boolean;
   readonly #now: () => number;
+  readonly #beforeWrite: () => void;
   readonly #filename: string;
   readonly #stmts: Record<'get' | 'set' | 'del' | 'clear' | 'iter' | 'purge', Stmt>;
 
@@ -66,6 +72,7 @@ export class SqliteKeyvStore extends EventEmitter implements KeyvStoreAdapter {
     this.#filename = this.db.name;
     this.namespace = options.namespace;
     this.#now = options.now ?? Date.now;
+    this.#beforeWrite = options.beforeWrite ?? (() => {});
     this.db.exec(SCHEMA);
     this.#stmts = {
       get: this.db.prepare('SELECT key, value, expires FROM kv WHERE namespace = ? AND key = ?'),
@@ -94,6 +101,7 @@ export class SqliteKeyvStore extends EventEmitter implements KeyvStoreAdapter {
   #live(row: Row | undefined): Row | undefined {
     if (!row) return undefined;
     if (row.expires !== null && row.expires <= this.#now()) {
+      this.#beforeWrite();
       this.#stmts.del.run(this.#ns, row.key);
       return undefined;
     }
@@ -112,22 +120,26 @@ export class SqliteKeyvStore extends EventEmitter implements KeyvStoreAdapter {
   async set(key: string, value: unknown, ttl?: number): Promise<boolean> {
     if (typeof value !== 'string') value = JSON.stringify(value);
     const expires = typeof ttl === 'number' && ttl > 0 ? this.#now() + ttl : null;
+    this.#beforeWrite();
     this.#stmts.set.run(this.#ns, key, value, expires);
     return true;
   }
 
   async setMany(values: Array<{ key: string; value: unknown; ttl?: number }>): Promise<void> {
+    this.#beforeWrite();
     this.db.transaction(() => {
       for (const v of values) void this.set(v.key, v.value, v.ttl);
     })();
   }
 
   async delete(key: string): Promise<boolean> {
+    this.#beforeWrite();
     return this.#stmts.del.run(this.#ns, key).changes > 0;
   }
 
   async deleteMany(keys: string[]): Promise<boolean> {
     let all = true;
+    this.#beforeWrite();
     this.db.transaction(() => {
       for (const k of keys) if (this.#stmts.del.run(this.#ns, k).changes === 0) all = false;
     })();
@@ -135,6 +147,7 @@ export class SqliteKeyvStore extends EventEmitter implements KeyvStoreAdapter {
   }
 
   async clear(): Promise<void> {
+    this.#beforeWrite();
     this.#stmts.clear.run(this.#ns);
   }
 
@@ -158,6 +171,7 @@ export class SqliteKeyvStore extends EventEmitter implements KeyvStoreAdapter {
 
   /** Deletes rows whose backend expiry has passed; returns how many. */
   purgeExpired(): number {
+    this.#beforeWrite();
     return this.#stmts.purge.run(this.#ns, this.#now()).changes;
   }
 

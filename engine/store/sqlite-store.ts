@@ -11,7 +11,8 @@ import type {
   TriggerInstanceStatus,
 } from '../model/index.ts';
 import { COMPLETED_STATUSES } from '../model/index.ts';
-import { SqliteWorkflowLog } from './sqlite-workflow-log.ts';
+import { APPEND_WORKFLOW_TRANSITION_SQL, SqliteWorkflowLog } from './sqlite-workflow-log.ts';
+import { SqliteWriter, type WriterAck } from './sqlite-writer.ts';
 import type { ApiKeyRecord, ChatMessageRef, ExecutionQuery, Store, WorkflowTransition } from './store.ts';
 import { WalCheckpointer } from './wal-checkpointer.ts';
 
@@ -158,10 +159,43 @@ export interface SqliteStoreOptions {
   checkpointIntervalMs?: number;
   /** Where a background checkpoint failure is reported (the server logs it). */
   onCheckpointError?(message: string): void;
+  /**
+   * Writer-thread mode (needs groupCommit and a file): each turn's batch is committed by a worker thread that owns
+   * the write connection (sqlite-writer-worker.mjs), so statements and commits leave the main thread. The main
+   * thread keeps reading its own connection: rows written by batches not yet committed are answered from memory,
+   * other reads of the hot tables and every non-hot write wait for the writer first. The server turns this on.
+   */
+  writerThread?: boolean;
+  /** Where a statement the writer thread skipped is reported (the server logs it). */
+  onWriteError?(message: string): void;
 }
 
 const EXEC_COLUMNS =
   'id, action, runner, status, parent, start_ts, end_ts, lease, not_before, attempt, parameters, context, result, log, runner_state';
+
+/**
+ * The hot-path writes, as SQL the main connection prepares and, in writer-thread mode, the writer thread runs
+ * (sqlite-writer-worker.mjs) — one text for both, so the two cannot drift.
+ */
+const WRITE_SQL = {
+  insertExecution: `INSERT INTO executions (id, action, runner, status, parent, start_ts, end_ts, dedupe_key, lease, not_before, attempt, parameters, context, result, log, runner_state)
+     VALUES (@id, @action, @runner, @status, @parent, @start_ts, @end_ts, @dedupe_key, @lease, @not_before, @attempt, @parameters, @context, @result, @log, @runner_state)`,
+  // Identity columns (action, runner, parent, start, dedupe key) never change: not in the SET list, so their
+  // indexes are not rewritten on every status change.
+  updateExecution: `UPDATE executions SET status=@status, end_ts=@end_ts, lease=@lease, not_before=@not_before, attempt=@attempt,
+     parameters=@parameters, context=@context, result=@result, log=@log, runner_state=@runner_state WHERE id=@id`,
+  appendOutput: 'INSERT OR REPLACE INTO output (execution_id, seq, stream, data, ts) VALUES (?, ?, ?, ?, ?)',
+  insertTriggerInstance:
+    'INSERT INTO trigger_instances (id, trigger, status, occurrence_time, dedupe_key, doc) VALUES (?, ?, ?, ?, ?, ?)',
+  setTriggerInstanceStatus: 'UPDATE trigger_instances SET status = ? WHERE id = ?',
+  insertRuleEnforcement:
+    'INSERT INTO rule_enforcements (id, rule, trigger_instance_id, enforced_at, doc) VALUES (?, ?, ?, ?, ?)',
+  saveWorkflowState:
+    'INSERT INTO workflow_state (execution_id, state) VALUES (?, ?) ON CONFLICT(execution_id) DO UPDATE SET state = excluded.state',
+  appendWorkflowTransition: APPEND_WORKFLOW_TRANSITION_SQL,
+} as const;
+
+type WriteKey = keyof typeof WRITE_SQL;
 
 function json(value: unknown): string | null {
   return value === undefined ? null : JSON.stringify(value);
@@ -235,6 +269,25 @@ export class SqliteStore implements Store {
   readonly #pendingTriggerDedupe = new Set<string>();
   /** Depth of transaction() calls: inside one, writes go straight to SQLite so a rollback covers them. */
   #txDepth = 0;
+  /** Writer-thread mode (see SqliteStoreOptions.writerThread): the thread, and this turn's other statements. */
+  readonly #writer?: SqliteWriter;
+  readonly #onWriteError?: (message: string) => void;
+  #ops: unknown[] = [];
+  /** Executions inserted before this batch and updated in it: their full row, written as one UPDATE. */
+  readonly #pendingUpdates = new Map<string, Record<string, unknown>>();
+  /** Rows written by batches posted to the writer and not yet committed (the newest copy, and its batch). */
+  readonly #flightExecutions = new Map<string, { params: Record<string, unknown>; seq: number }>();
+  readonly #flightExecutionDedupe = new Map<string, number>();
+  /** Trigger instances and their dedupe keys with a write not yet committed (0: in this turn's batch). */
+  readonly #dirtyTriggerInstances = new Map<string, number>();
+  readonly #dirtyTriggerDedupe = new Map<string, number>();
+  /** Per posted batch, the keys its ack releases from the maps above. */
+  readonly #posted = new Map<
+    number,
+    { executions: string[]; dedupe: string[]; triggerInstances: string[]; triggerDedupe: string[] }
+  >();
+  #durableAt: Array<{ seq: number; resolve: () => void }> = [];
+  #reading = false;
 
   constructor(options: SqliteStoreOptions) {
     if (options.filename !== ':memory:') mkdirSync(dirname(options.filename), { recursive: true });
@@ -257,6 +310,168 @@ export class SqliteStore implements Store {
       });
       this.db.pragma('wal_autocheckpoint = 0');
     }
+    if (options.writerThread && this.#groupCommit && options.filename !== ':memory:') {
+      this.#onWriteError = options.onWriteError;
+      this.#writer = new SqliteWriter({
+        filename: options.filename,
+        statements: WRITE_SQL,
+        autoCheckpoint: !this.checkpointer,
+        onAck: (ack) => this.#acked(ack),
+        onError: options.onWriteError,
+      });
+    }
+  }
+
+  get orderedCommits(): boolean {
+    return this.#writer !== undefined;
+  }
+
+  startCommit(): void {
+    if (this.#writer && this.#batchOpen && this.#txDepth === 0) this.#post();
+  }
+
+  /** True in writer-thread mode outside transaction(): hot-path writes go to this turn's batch for the writer. */
+  #queued(): boolean {
+    if (!this.#writer || this.#txDepth > 0) return false;
+    this.#batch();
+    return true;
+  }
+
+  #op(key: WriteKey, params: unknown): void {
+    this.#ops.push(key, params);
+  }
+
+  /** Writer-thread mode: hands this turn's batch to the writer thread (asynchronously; see whenDurable). */
+  #post(): void {
+    const writer = this.#writer!;
+    this.#batchOpen = false;
+    const ops: unknown[] = [];
+    const released = {
+      executions: [] as string[],
+      dedupe: [] as string[],
+      triggerInstances: [] as string[],
+      triggerDedupe: [] as string[],
+    };
+    const seq = writer.posted + 1;
+    for (const row of this.#pendingTriggerInstances.values()) {
+      ops.push('insertTriggerInstance', [
+        row.id,
+        row.trigger,
+        row.status,
+        row.occurrence_time,
+        row.dedupe_key,
+        row.doc,
+      ]);
+    }
+    this.#pendingTriggerInstances.clear();
+    this.#pendingTriggerDedupe.clear();
+    for (const [id, params] of this.#pendingExecutions) {
+      ops.push('insertExecution', params);
+      this.#flightExecutions.set(id, { params, seq });
+      released.executions.push(id);
+      const dedupe = params.dedupe_key as string | null;
+      if (dedupe !== null) {
+        this.#flightExecutionDedupe.set(dedupe, seq);
+        released.dedupe.push(dedupe);
+      }
+    }
+    this.#pendingExecutions.clear();
+    this.#pendingExecutionDedupe.clear();
+    for (const [id, params] of this.#pendingUpdates) {
+      ops.push('updateExecution', params);
+      this.#flightExecutions.set(id, { params, seq });
+      released.executions.push(id);
+    }
+    this.#pendingUpdates.clear();
+    for (const [id, at] of this.#dirtyTriggerInstances) {
+      if (at !== 0) continue;
+      this.#dirtyTriggerInstances.set(id, seq);
+      released.triggerInstances.push(id);
+    }
+    for (const [key, at] of this.#dirtyTriggerDedupe) {
+      if (at !== 0) continue;
+      this.#dirtyTriggerDedupe.set(key, seq);
+      released.triggerDedupe.push(key);
+    }
+    for (const op of this.#ops) ops.push(op);
+    this.#ops = [];
+    if (ops.length === 0) {
+      // Nothing to commit: whoever waited for this batch waits only for the ones before it.
+      for (const w of this.#durableAt) if (w.seq > writer.posted) w.seq = writer.posted;
+      this.#resolveDurable(writer.acked);
+      return;
+    }
+    this.#posted.set(seq, released);
+    writer.post(ops);
+  }
+
+  /** Writer-thread mode: a batch was committed (or not): release its rows from memory, wake its waiters. */
+  #acked(ack: WriterAck): void {
+    // Rows leave the maps below once committed: a read snapshot older than this commit must not outlive them.
+    this.#endRead();
+    const released = this.#posted.get(ack.seq);
+    this.#posted.delete(ack.seq);
+    if (released) {
+      for (const id of released.executions)
+        if (this.#flightExecutions.get(id)?.seq === ack.seq) this.#flightExecutions.delete(id);
+      for (const key of released.dedupe)
+        if (this.#flightExecutionDedupe.get(key) === ack.seq) this.#flightExecutionDedupe.delete(key);
+      for (const id of released.triggerInstances)
+        if (this.#dirtyTriggerInstances.get(id) === ack.seq) this.#dirtyTriggerInstances.delete(id);
+      for (const key of released.triggerDedupe)
+        if (this.#dirtyTriggerDedupe.get(key) === ack.seq) this.#dirtyTriggerDedupe.delete(key);
+    }
+    for (const error of ack.errors) this.#onWriteError?.(`writer thread, batch ${ack.seq}: ${error}`);
+    // A lost commit is fatal, as a failed COMMIT on the main thread was: what it held must not be reported done.
+    if (ack.lost) throw new Error(`SQLite commit failed, batch ${ack.seq} lost: ${ack.errors.join('; ')}`);
+    this.#resolveDurable(ack.seq);
+  }
+
+  #resolveDurable(through: number): void {
+    if (this.#durableAt.length === 0) return;
+    const due = this.#durableAt.filter((w) => w.seq <= through);
+    if (due.length === 0) return;
+    this.#durableAt = this.#durableAt.filter((w) => w.seq > through);
+    for (const w of due) w.resolve();
+  }
+
+  /**
+   * Writer-thread mode: posts this turn's batch and sleeps until the writer has committed everything, so this
+   * connection sees every write and may write itself without contending for the lock. No-op when idle.
+   */
+  #sync(): void {
+    const writer = this.#writer;
+    if (!writer) return;
+    this.#endRead();
+    if (this.#batchOpen) this.#post();
+    if (writer.acked < writer.posted) writer.waitFor(writer.posted);
+  }
+
+  /**
+   * Writer-thread mode: the hot-path reads of one turn share a read transaction (one snapshot, one set of WAL
+   * read locks) instead of one each. It ends with the turn, before any ack releases rows from the in-flight maps
+   * and before this connection writes.
+   */
+  #read(): void {
+    if (this.#reading || this.#txDepth > 0 || this.db.inTransaction) return;
+    this.db.exec('BEGIN');
+    this.#reading = true;
+    setImmediate(() => this.#endRead());
+  }
+
+  #endRead(): void {
+    if (!this.#reading) return;
+    this.#reading = false;
+    if (this.db.inTransaction) this.db.exec('COMMIT');
+  }
+
+  /** The executions row as this process last wrote it, when that write may not be committed yet. */
+  #unsettledExecution(id: string): Record<string, unknown> | undefined {
+    return (
+      this.#pendingExecutions.get(id) ??
+      this.#pendingUpdates.get(id) ??
+      this.#flightExecutions.get(id)?.params
+    );
   }
 
   /** Opens `<dataDir>/squall.db`. */
@@ -266,9 +481,18 @@ export class SqliteStore implements Store {
 
   /** Opens the group-commit transaction if none is open (hot-path writes). */
   #batch(): void {
-    if (!this.#groupCommit || this.#batchOpen || this.db.inTransaction) return;
-    this.db.exec('BEGIN');
+    if (!this.#groupCommit || this.#batchOpen) return;
+    if (this.#writer) {
+      if (this.#txDepth > 0) return;
+      this.#batchOpen = true;
+      setImmediate(() => {
+        if (this.#batchOpen) this.#post();
+      });
+      return;
+    }
+    if (this.db.inTransaction) return;
     this.#batchOpen = true;
+    this.db.exec('BEGIN');
     setImmediate(() => this.flush());
   }
 
@@ -280,6 +504,10 @@ export class SqliteStore implements Store {
 
   /** Writes the deferred rows into the open transaction, in the order they were inserted. */
   #materialize(): void {
+    if (this.#writer) {
+      this.#sync();
+      return;
+    }
     if (this.#pendingTriggerInstances.size > 0) {
       for (const row of this.#pendingTriggerInstances.values()) this.#writeTriggerInstance(row);
       this.#pendingTriggerInstances.clear();
@@ -301,6 +529,7 @@ export class SqliteStore implements Store {
 
   /** A write that must be durable when it returns: joins the open batch, then commits it. */
   #now<T>(fn: () => T): T {
+    this.#sync();
     const r = fn();
     if (this.#batchOpen) this.flush();
     return r;
@@ -308,6 +537,10 @@ export class SqliteStore implements Store {
 
   /** Commits the open group-commit batch (no-op without one). */
   flush(): void {
+    if (this.#writer) {
+      this.#sync();
+      return;
+    }
     if (!this.#batchOpen) return;
     this.#materialize();
     this.#batchOpen = false;
@@ -319,6 +552,12 @@ export class SqliteStore implements Store {
 
   /** Resolves once every write made so far is committed. */
   whenDurable(): Promise<void> {
+    const writer = this.#writer;
+    if (writer) {
+      const seq = this.#batchOpen ? writer.posted + 1 : writer.posted;
+      if (seq <= writer.acked) return Promise.resolve();
+      return new Promise((resolve) => this.#durableAt.push({ seq, resolve }));
+    }
     if (!this.#batchOpen) return Promise.resolve();
     return new Promise((resolve) => this.#durableWaiters.push(resolve));
   }
@@ -348,16 +587,8 @@ export class SqliteStore implements Store {
   #prepare(): Record<string, Stmt> {
     const p = (sql: string) => this.db.prepare(sql);
     return {
-      insertExecution: p(
-        `INSERT INTO executions (id, action, runner, status, parent, start_ts, end_ts, dedupe_key, lease, not_before, attempt, parameters, context, result, log, runner_state)
-         VALUES (@id, @action, @runner, @status, @parent, @start_ts, @end_ts, @dedupe_key, @lease, @not_before, @attempt, @parameters, @context, @result, @log, @runner_state)`,
-      ),
-      // Identity columns (action, runner, parent, start, dedupe key) never change: not in the SET list, so their
-      // indexes are not rewritten on every status change.
-      updateExecution: p(
-        `UPDATE executions SET status=@status, end_ts=@end_ts, lease=@lease, not_before=@not_before, attempt=@attempt,
-         parameters=@parameters, context=@context, result=@result, log=@log, runner_state=@runner_state WHERE id=@id`,
-      ),
+      insertExecution: p(WRITE_SQL.insertExecution),
+      updateExecution: p(WRITE_SQL.updateExecution),
       updateExecutionCas: p(
         `UPDATE executions SET status=@status, end_ts=@end_ts, lease=@lease, not_before=@not_before, attempt=@attempt,
          parameters=@parameters, context=@context, result=@result, log=@log, runner_state=@runner_state
@@ -368,21 +599,16 @@ export class SqliteStore implements Store {
       getExecutionLease: p('SELECT lease FROM executions WHERE id = ?'),
       executionExists: p('SELECT 1 FROM executions WHERE id = ?'),
       triggerInstanceExists: p('SELECT 1 FROM trigger_instances WHERE id = ?'),
-      appendOutput: p(
-        'INSERT OR REPLACE INTO output (execution_id, seq, stream, data, ts) VALUES (?, ?, ?, ?, ?)',
-      ),
+      appendOutput: p(WRITE_SQL.appendOutput),
       listOutput: p(
         'SELECT execution_id, seq, stream, data, ts FROM output WHERE execution_id = ? AND seq > ? ORDER BY seq',
       ),
-      insertTriggerInstance: p(
-        'INSERT INTO trigger_instances (id, trigger, status, occurrence_time, dedupe_key, doc) VALUES (?, ?, ?, ?, ?, ?)',
-      ),
-      setTriggerInstanceStatus: p('UPDATE trigger_instances SET status = ? WHERE id = ?'),
+      insertTriggerInstance: p(WRITE_SQL.insertTriggerInstance),
+      setTriggerInstanceStatus: p(WRITE_SQL.setTriggerInstanceStatus),
+      getExecutionStatus: p('SELECT status FROM executions WHERE id = ?'),
       getTriggerInstance: p('SELECT status, doc FROM trigger_instances WHERE id = ?'),
       findTriggerInstanceByDedupe: p('SELECT status, doc FROM trigger_instances WHERE dedupe_key = ?'),
-      insertRuleEnforcement: p(
-        'INSERT INTO rule_enforcements (id, rule, trigger_instance_id, enforced_at, doc) VALUES (?, ?, ?, ?, ?)',
-      ),
+      insertRuleEnforcement: p(WRITE_SQL.insertRuleEnforcement),
       upsertInquiry: p(
         `INSERT INTO inquiries (id, status, created_at, doc) VALUES (?, ?, ?, ?)
          ON CONFLICT(id) DO UPDATE SET status = excluded.status, created_at = excluded.created_at, doc = excluded.doc`,
@@ -391,9 +617,7 @@ export class SqliteStore implements Store {
       respondInquiry: p(
         "UPDATE inquiries SET status = 'succeeded', doc = ? WHERE id = ? AND status = 'pending'",
       ),
-      saveWorkflowState: p(
-        'INSERT INTO workflow_state (execution_id, state) VALUES (?, ?) ON CONFLICT(execution_id) DO UPDATE SET state = excluded.state',
-      ),
+      saveWorkflowState: p(WRITE_SQL.saveWorkflowState),
       loadWorkflowState: p('SELECT state FROM workflow_state WHERE execution_id = ?'),
       insertApiKey: p('INSERT INTO api_keys (id, name, key_hash, doc) VALUES (?, ?, ?, ?)'),
       listApiKeys: p('SELECT doc FROM api_keys ORDER BY rowid'),
@@ -449,11 +673,18 @@ export class SqliteStore implements Store {
     }
     const id = record.id;
     const dedupe = params.dedupe_key as string | null;
-    if (this.#pendingExecutions.has(id) || this.#stmts.executionExists!.get(id))
+    if (this.#writer) this.#read();
+    if (
+      this.#pendingExecutions.has(id) ||
+      this.#flightExecutions.has(id) ||
+      this.#stmts.executionExists!.get(id)
+    )
       throw this.#duplicate('executions', 'id');
     if (
       dedupe !== null &&
-      (this.#pendingExecutionDedupe.has(dedupe) || this.#stmts.findExecutionByDedupe!.get(dedupe))
+      (this.#pendingExecutionDedupe.has(dedupe) ||
+        this.#flightExecutionDedupe.has(dedupe) ||
+        this.#stmts.findExecutionByDedupe!.get(dedupe))
     )
       throw this.#duplicate('executions', 'dedupe_key');
     this.#pendingExecutions.set(id, params);
@@ -461,6 +692,19 @@ export class SqliteStore implements Store {
   }
 
   updateExecution(record: ExecutionRecord, expectedStatus?: ExecutionStatus): boolean {
+    if (this.#queued() && !this.#pendingExecutions.has(record.id)) {
+      // This process is the only writer: the status to compare is the one it last wrote, else the committed one.
+      let current = (this.#pendingUpdates.get(record.id) ?? this.#flightExecutions.get(record.id)?.params)
+        ?.status;
+      if (current === undefined) {
+        this.#read();
+        current = (this.#stmts.getExecutionStatus!.get(record.id) as { status: string } | undefined)?.status;
+      }
+      if (current === undefined) return false;
+      if (expectedStatus !== undefined && current !== expectedStatus) return false;
+      this.#pendingUpdates.set(record.id, this.#execParams(record));
+      return true;
+    }
     this.#batch();
     const params = this.#updateParams(record);
     const pending = this.#pendingExecutions.get(record.id);
@@ -477,20 +721,33 @@ export class SqliteStore implements Store {
   }
 
   getExecution(id: string): ExecutionRecord | undefined {
-    if (this.#pendingExecutions.has(id)) this.#materialize();
+    if (this.#writer) {
+      const unsettled = this.#unsettledExecution(id);
+      if (unsettled) return rowToExecution(unsettled as unknown as ExecutionRow);
+      this.#read();
+    } else if (this.#pendingExecutions.has(id)) this.#materialize();
     const row = this.#stmts.getExecution!.get(id) as ExecutionRow | undefined;
     return row ? rowToExecution(row) : undefined;
   }
 
   getExecutionLease(id: string): string | null | undefined {
-    const pending = this.#pendingExecutions.get(id);
+    const pending = this.#writer ? this.#unsettledExecution(id) : this.#pendingExecutions.get(id);
     if (pending) return pending.lease as string | null;
+    if (this.#writer) this.#read();
     return (this.#stmts.getExecutionLease!.get(id) as { lease: string | null } | undefined)?.lease;
   }
 
   findExecutionByDedupeKey(key: string): ExecutionRecord | undefined {
     // Joins the group-commit transaction: the lookup that precedes most inserts would otherwise be a read
     // transaction of its own (WAL read-lock fcntl calls), once per execution.
+    if (this.#writer) {
+      const id = this.#pendingExecutionDedupe.get(key);
+      if (id !== undefined) return this.getExecution(id);
+      if (this.#flightExecutionDedupe.has(key)) this.#sync();
+      else this.#read();
+      const row = this.#stmts.findExecutionByDedupe!.get(key) as ExecutionRow | undefined;
+      return row ? this.getExecution(row.id) : undefined;
+    }
     this.#batch();
     if (this.#pendingExecutionDedupe.has(key)) this.#materialize();
     const row = this.#stmts.findExecutionByDedupe!.get(key) as ExecutionRow | undefined;
@@ -571,11 +828,16 @@ export class SqliteStore implements Store {
   }
 
   appendOutput(chunk: OutputChunk): void {
+    if (this.#queued()) {
+      this.#op('appendOutput', [chunk.execution_id, chunk.seq, chunk.stream, chunk.data, chunk.timestamp]);
+      return;
+    }
     this.#batch();
     this.#stmts.appendOutput!.run(chunk.execution_id, chunk.seq, chunk.stream, chunk.data, chunk.timestamp);
   }
 
   listOutput(executionId: string, afterSeq?: number): OutputChunk[] {
+    this.#sync();
     const rows = this.#stmts.listOutput!.all(executionId, afterSeq ?? -1) as Array<{
       execution_id: string;
       seq: number;
@@ -607,16 +869,26 @@ export class SqliteStore implements Store {
       this.#writeTriggerInstance(row);
       return;
     }
-    if (this.#pendingTriggerInstances.has(row.id) || this.#stmts.triggerInstanceExists!.get(row.id))
+    if (this.#writer) this.#read();
+    if (
+      this.#pendingTriggerInstances.has(row.id) ||
+      this.#dirtyTriggerInstances.has(row.id) ||
+      this.#stmts.triggerInstanceExists!.get(row.id)
+    )
       throw this.#duplicate('trigger_instances', 'id');
     if (
       row.dedupe_key !== null &&
       (this.#pendingTriggerDedupe.has(row.dedupe_key) ||
+        this.#dirtyTriggerDedupe.has(row.dedupe_key) ||
         this.#stmts.findTriggerInstanceByDedupe!.get(row.dedupe_key))
     )
       throw this.#duplicate('trigger_instances', 'dedupe_key');
     this.#pendingTriggerInstances.set(row.id, row);
     if (row.dedupe_key !== null) this.#pendingTriggerDedupe.add(row.dedupe_key);
+    if (this.#writer) {
+      this.#dirtyTriggerInstances.set(row.id, 0);
+      if (row.dedupe_key !== null) this.#dirtyTriggerDedupe.set(row.dedupe_key, 0);
+    }
   }
 
   #writeTriggerInstance(row: PendingTriggerInstance): void {
@@ -638,6 +910,11 @@ export class SqliteStore implements Store {
       pending.status = status;
       return;
     }
+    if (this.#queued()) {
+      this.#op('setTriggerInstanceStatus', [status, id]);
+      this.#dirtyTriggerInstances.set(id, 0);
+      return;
+    }
     if (pending) this.#materialize();
     this.#stmts.setTriggerInstanceStatus!.run(status, id);
   }
@@ -650,12 +927,16 @@ export class SqliteStore implements Store {
   }
 
   getTriggerInstance(id: string): TriggerInstance | undefined {
-    if (this.#pendingTriggerInstances.has(id)) this.#materialize();
+    const pending = this.#pendingTriggerInstances.get(id);
+    if (pending && this.#writer) return this.#triggerInstance(pending);
+    if (pending || this.#dirtyTriggerInstances.has(id)) this.#materialize();
+    else if (this.#writer) this.#read();
     return this.#triggerInstance(this.#stmts.getTriggerInstance!.get(id) as { status: string; doc: string });
   }
 
   findTriggerInstanceByDedupeKey(key: string): TriggerInstance | undefined {
-    if (this.#pendingTriggerDedupe.has(key)) this.#materialize();
+    if (this.#pendingTriggerDedupe.has(key) || this.#dirtyTriggerDedupe.has(key)) this.#materialize();
+    else if (this.#writer) this.#read();
     return this.#triggerInstance(
       this.#stmts.findTriggerInstanceByDedupe!.get(key) as { status: string; doc: string },
     );
@@ -684,14 +965,19 @@ export class SqliteStore implements Store {
   // ---- rule enforcements
 
   insertRuleEnforcement(enforcement: RuleEnforcement): void {
-    this.#batch();
-    this.#stmts.insertRuleEnforcement!.run(
+    const params = [
       enforcement.id,
       enforcement.rule.ref,
       enforcement.trigger_instance_id,
       enforcement.enforced_at,
       JSON.stringify(enforcement),
-    );
+    ];
+    if (this.#queued()) {
+      this.#op('insertRuleEnforcement', params);
+      return;
+    }
+    this.#batch();
+    this.#stmts.insertRuleEnforcement!.run(...params);
   }
 
   listRuleEnforcements(query: {
@@ -699,6 +985,7 @@ export class SqliteStore implements Store {
     trigger_instance_id?: string;
     limit?: number;
   }): RuleEnforcement[] {
+    this.#sync();
     const rows = this.#listNewest<{ doc: string }>(
       'rule_enforcements',
       'doc',
@@ -747,21 +1034,31 @@ export class SqliteStore implements Store {
   // ---- workflow state
 
   saveWorkflowState(executionId: string, state: unknown): void {
+    if (this.#queued()) {
+      this.#op('saveWorkflowState', [executionId, JSON.stringify(state ?? null)]);
+      return;
+    }
     this.#batch();
     this.#stmts.saveWorkflowState!.run(executionId, JSON.stringify(state ?? null));
   }
 
   loadWorkflowState(executionId: string): unknown | undefined {
+    this.#sync();
     const row = this.#stmts.loadWorkflowState!.get(executionId) as { state: string } | undefined;
     return row ? JSON.parse(row.state) : undefined;
   }
 
   appendWorkflowTransition(executionId: string, seq: number, entry: string): void {
+    if (this.#queued()) {
+      this.#op('appendWorkflowTransition', [executionId, seq, entry]);
+      return;
+    }
     this.#batch();
     this.#workflowLog.append(executionId, seq, entry);
   }
 
   listWorkflowTransitions(executionId: string, afterSeq: number): WorkflowTransition[] {
+    this.#sync();
     return this.#workflowLog.list(executionId, afterSeq);
   }
 
@@ -828,6 +1125,16 @@ export class SqliteStore implements Store {
   }
 
   transaction<T>(fn: () => T): T {
+    if (this.#writer) {
+      // On this connection, once the writer is idle: it cannot start another batch before this returns.
+      this.#sync();
+      this.#txDepth++;
+      try {
+        return this.db.transaction(fn)();
+      } finally {
+        this.#txDepth--;
+      }
+    }
     // Inside the group-commit batch (or another transaction) this is a savepoint (better-sqlite3 handles that).
     this.#batch();
     this.#materialize();
@@ -884,6 +1191,7 @@ export class SqliteStore implements Store {
   async closeAsync(): Promise<void> {
     if (!this.db.open) return;
     this.flush();
+    await this.#writer?.stop();
     await this.checkpointer?.stop();
     this.close();
   }
@@ -891,6 +1199,7 @@ export class SqliteStore implements Store {
   close(): void {
     if (!this.db.open) return;
     this.flush();
+    this.#writer?.stopSync();
     // The worker closes its connection on its own; the WAL left behind is replayed by the next open.
     void this.checkpointer?.stop();
     this.db.close();

@@ -14,6 +14,9 @@ const SCHEMA = `CREATE TABLE IF NOT EXISTS workflow_log (
   PRIMARY KEY (execution_id, seq)
 ) WITHOUT ROWID`;
 
+export const APPEND_WORKFLOW_TRANSITION_SQL =
+  'INSERT INTO workflow_log (execution_id, seq, entry) VALUES (?, ?, ?)';
+
 export class SqliteWorkflowLog {
   readonly #db: Database.Database;
   readonly #append: Database.Statement;
@@ -24,7 +27,7 @@ export class SqliteWorkflowLog {
   constructor(db: Database.Database) {
     this.#db = db;
     db.exec(SCHEMA);
-    this.#append = db.prepare('INSERT INTO workflow_log (execution_id, seq, entry) VALUES (?, ?, ?)');
+    this.#append = db.prepare(APPEND_WORKFLOW_TRANSITION_SQL);
     this.#list = db.prepare(
       'SELECT seq, entry FROM workflow_log WHERE execution_id = ? AND seq > ? ORDER BY seq',
     );

@@ -130,6 +130,14 @@ export interface Store {
   flush?(): void;
   /** Optional (group commit): resolves once every write made so far is committed. */
   whenDurable?(): Promise<void>;
+  /**
+   * True when commits happen off this thread and in the order of the writes (SQLite writer-thread mode): work
+   * that follows a write need not wait for its commit — a crash loses the later writes with the earlier — unless it
+   * causes an outside effect (then `flush`).
+   */
+  readonly orderedCommits?: boolean;
+  /** Optional (ordered commits): starts committing the writes batched so far now, without waiting for it. */
+  startCommit?(): void;
 
   /** Runs fn in one transaction. */
   transaction<T>(fn: () => T): T;

@@ -30,7 +30,7 @@ const MAX_BACKLOG = 50_000;
  * pending instances left by a crash are processed again by `processPending()` on start.
  *
  * Accept first, process next (st2 splits its API and rules engine the same way): instances wait in a FIFO and are
- * processed after the commit that answers the webhooks of the turn, about SLICE_BUDGET_MS of them per turn, so a
+ * processed after the commit that answers the webhooks of the turn (with ordered commits: from the next turn on), about SLICE_BUDGET_MS of them per turn, so a
  * burst is answered at once and worked off right after; a backlog past MAX_BACKLOG slows accepting instead.
  */
 export class TriggerDispatcher {
@@ -84,11 +84,14 @@ export class TriggerDispatcher {
     this.#schedulePump();
   }
 
-  /** The next slice starts once the open commit (this turn's webhooks, the last slice's writes) is done. */
+  /**
+   * The next slice starts once the open commit (this turn's webhooks, the last slice's writes) is done — or, when
+   * commits are ordered off this thread, on the next turn while the writer commits (its writes cannot land first).
+   */
   #schedulePump(): void {
     if (this.#pumpScheduled) return;
     this.#pumpScheduled = true;
-    const durable = this.#store.whenDurable?.();
+    const durable = this.#store.orderedCommits ? undefined : this.#store.whenDurable?.();
     if (durable) void durable.then(() => this.#pump());
     else setImmediate(() => this.#pump());
   }
@@ -98,6 +101,8 @@ export class TriggerDispatcher {
     if (this.#stopped) return;
     const waiting = this.#queue.length - this.#head;
     if (waiting === 0) return;
+    // The webhooks of this turn are answered when their instances commit: that starts before the slice runs.
+    this.#store.startCommit?.();
     let count = Math.max(MIN_SLICE, Math.floor(SLICE_BUDGET_MS / this.#instanceMs));
     if (waiting - count > MAX_BACKLOG) count = waiting - MAX_BACKLOG;
     const end = Math.min(this.#queue.length, this.#head + count);

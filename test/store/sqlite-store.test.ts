@@ -32,6 +32,18 @@ runStoreContract(
   },
 );
 
+let wdir: string | undefined;
+runStoreContract(
+  'SqliteStore file, writer thread',
+  () => {
+    wdir = mkdtempSync(join(tmpdir(), 'squall-store-'));
+    return new SqliteStore({ filename: join(wdir, 'squall.db'), groupCommit: true, writerThread: true });
+  },
+  () => {
+    if (wdir) rmSync(wdir, { recursive: true, force: true });
+  },
+);
+
 describe('SqliteStore group commit', () => {
   let tmp: string;
   afterEach(() => rmSync(tmp, { recursive: true, force: true }));

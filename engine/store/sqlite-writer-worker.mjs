@@ -1,0 +1,119 @@
+// @ts-check
+/**
+ * The SQLite writer thread: owns the write connection of a store in writer-thread mode (see sqlite-writer.ts).
+ * Each message is one batch — the hot-path writes of one or more event-loop turns — run in one transaction.
+ * Plain JavaScript so the worker needs no TypeScript loader.
+ *
+ * Batches that queued up while a commit ran are committed together: one commit (its WAL frames and locks) for
+ * all of them, so a busy writer falls behind less, not more.
+ *
+ * A statement that fails (a constraint the main thread could not pre-check) is skipped and reported; the rest of
+ * the batch still commits, as each statement did when it ran on its own. A failed COMMIT loses the batch: it is
+ * reported as lost and the owner treats it as fatal.
+ */
+import { receiveMessageOnPort, workerData } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+
+/** @type {{ filename: string, statements: Record<string, string>, autoCheckpoint: boolean, state: Int32Array, port: import('node:worker_threads').MessagePort }} */
+const { filename, statements, autoCheckpoint, state, port } = workerData;
+/** @type {import('better-sqlite3').Database | undefined} */
+let connection;
+/** Opened with the first batch: a store closed before it wrote anything never touches the file from here. */
+function database() {
+  if (connection) return connection;
+  const db = new Database(filename);
+  db.pragma('busy_timeout = 5000');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = OFF');
+  db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
+  if (!autoCheckpoint) db.pragma('wal_autocheckpoint = 0');
+  connection = db;
+  return db;
+}
+
+/** @type {Map<string, import('better-sqlite3').Statement>} */
+const prepared = new Map();
+/** @param {string} key */
+function statement(key) {
+  let stmt = prepared.get(key);
+  if (!stmt) {
+    const sql = statements[key];
+    if (sql === undefined) throw new Error(`unknown statement "${key}"`);
+    stmt = database().prepare(sql);
+    prepared.set(key, stmt);
+  }
+  return stmt;
+}
+
+/** @param {unknown} error */
+function text(error) {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** @typedef {{ seq: number, ops: unknown[] }} Batch */
+
+/**
+ * @param {Batch} batch
+ * @returns {string[]} the statements that failed
+ */
+function run(batch) {
+  /** @type {string[]} */
+  const errors = [];
+  const ops = batch.ops;
+  for (let i = 0; i < ops.length; i += 2) {
+    const key = /** @type {string} */ (ops[i]);
+    const params = ops[i + 1];
+    try {
+      if (Array.isArray(params)) statement(key).run(...params);
+      else statement(key).run(params);
+    } catch (error) {
+      errors.push(`${key}: ${text(error)}`);
+    }
+  }
+  return errors;
+}
+
+/** @param {Batch[]} batches */
+function commit(batches) {
+  /** @type {string[][]} */
+  const errors = [];
+  let lost = '';
+  /** @type {import('better-sqlite3').Database | undefined} */
+  let db;
+  try {
+    db = database();
+    db.exec('BEGIN IMMEDIATE');
+    for (const batch of batches) errors.push(run(batch));
+    db.exec('COMMIT');
+  } catch (error) {
+    lost = `commit: ${text(error)}`;
+    try {
+      if (db?.inTransaction) db.exec('ROLLBACK');
+    } catch {
+      // The connection is unusable; the owner stops on a lost batch anyway.
+    }
+  }
+  // The answers go on the port before the counter moves: a main thread woken by the counter finds them there.
+  for (let i = 0; i < batches.length; i++) {
+    const batchErrors = errors[i] ?? [];
+    if (lost) batchErrors.push(lost);
+    port.postMessage({ seq: batches[i].seq, errors: batchErrors, lost: lost !== '' });
+  }
+  Atomics.store(state, 0, batches[batches.length - 1].seq);
+  Atomics.notify(state, 0);
+}
+
+let stopping = false;
+port.on('message', (message) => {
+  /** @type {Batch[]} */
+  const batches = [];
+  for (let next = message; next !== undefined; next = receiveMessageOnPort(port)?.message) {
+    if (next === 'stop') stopping = true;
+    else batches.push(next);
+  }
+  if (batches.length > 0) commit(batches);
+  if (stopping) {
+    connection?.close();
+    port.close();
+  }
+});

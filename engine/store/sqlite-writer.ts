@@ -1,0 +1,138 @@
+import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
+
+/** The writer thread's answer for one batch, delivered in batch order. */
+export interface WriterAck {
+  seq: number;
+  /** Statements that failed (skipped; the rest of the batch committed). */
+  errors: string[];
+  /** True when the COMMIT itself failed: nothing of the batch was written. */
+  lost: boolean;
+}
+
+export interface SqliteWriterOptions {
+  /** The database file (the worker opens its own connection to it). */
+  filename: string;
+  /** The statements a batch may name, by key. */
+  statements: Record<string, string>;
+  /** False when WAL checkpoints run elsewhere (the background checkpointer). */
+  autoCheckpoint: boolean;
+  /** Called once per batch, in order, on this thread: from the event loop or inside `waitFor`. */
+  onAck(ack: WriterAck): void;
+  /** Called when the thread itself fails (it cannot start, or it died); waiting callers then get an error. */
+  onError?(message: string): void;
+}
+
+/** Set to `1` to commit on the main thread as before the writer thread (an escape hatch; the server reads it). */
+export const MAIN_THREAD_COMMITS_ENV = 'SQUALL_MAIN_THREAD_COMMITS';
+
+/** How long a synchronous wait may last before the writer is declared stuck (a busy database waits 5 s). */
+const WAIT_LIMIT_MS = 30_000;
+
+/**
+ * The main thread's side of the SQLite writer thread (sqlite-writer-worker.mjs): posts batches of statements,
+ * learns when each is committed — asynchronously from the event loop, or synchronously by sleeping on a shared
+ * counter the worker bumps after each commit, for callers that must not return before their writes are durable.
+ * The port keeps the process alive only while batches are in flight.
+ */
+export class SqliteWriter {
+  readonly #worker: Worker;
+  readonly #port: MessagePort;
+  readonly #state = new Int32Array(new SharedArrayBuffer(4));
+  readonly #onAck: (ack: WriterAck) => void;
+  #posted = 0;
+  #acked = 0;
+  #stopped = false;
+  #exited = false;
+  #exit?: Promise<void>;
+
+  constructor(options: SqliteWriterOptions) {
+    this.#onAck = options.onAck;
+    const { port1, port2 } = new MessageChannel();
+    this.#port = port1;
+    this.#worker = new Worker(new URL('./sqlite-writer-worker.mjs', import.meta.url), {
+      workerData: {
+        filename: options.filename,
+        statements: options.statements,
+        autoCheckpoint: options.autoCheckpoint,
+        state: this.#state,
+        port: port2,
+      },
+      transferList: [port2],
+      // Never inherit the parent's loader or profiler flags: the worker is plain JavaScript.
+      execArgv: [],
+    });
+    this.#worker.unref();
+    this.#worker.on('error', (error) => options.onError?.(`SQLite writer thread failed: ${error.message}`));
+    this.#exit = new Promise((resolve) =>
+      this.#worker.once('exit', () => {
+        this.#exited = true;
+        resolve();
+      }),
+    );
+    this.#port.on('message', (ack: WriterAck) => this.#ack(ack));
+    this.#port.unref();
+  }
+
+  /** Batches posted so far (the seq of the last one). */
+  get posted(): number {
+    return this.#posted;
+  }
+
+  /** Batches answered so far. */
+  get acked(): number {
+    return this.#acked;
+  }
+
+  /** Sends a batch (`[key, params, key, params, ...]`); returns its seq. */
+  post(ops: unknown[]): number {
+    if (this.#stopped) throw new Error('SQLite writer thread is stopped');
+    const seq = ++this.#posted;
+    if (seq - this.#acked === 1) this.#port.ref();
+    this.#port.postMessage({ seq, ops });
+    return seq;
+  }
+
+  /** Blocks this thread until batch `seq` has been answered. */
+  waitFor(seq: number): void {
+    let waited = 0;
+    while (this.#acked < seq) {
+      const received = receiveMessageOnPort(this.#port);
+      if (received) {
+        this.#ack(received.message as WriterAck);
+        continue;
+      }
+      const committed = Atomics.load(this.#state, 0);
+      // The worker posts its answer before bumping the counter: if the counter moved, the answer is queued.
+      if (committed > this.#acked) continue;
+      if (this.#exited) throw new Error('SQLite writer thread exited with batches in flight');
+      if (Atomics.wait(this.#state, 0, committed, 1000) === 'timed-out') {
+        waited += 1000;
+        if (waited >= WAIT_LIMIT_MS)
+          throw new Error(`SQLite writer thread has not committed batch ${seq} in ${WAIT_LIMIT_MS / 1000} s`);
+      }
+    }
+  }
+
+  #ack(ack: WriterAck): void {
+    if (ack.seq <= this.#acked) return;
+    this.#acked = ack.seq;
+    if (this.#acked === this.#posted) this.#port.unref();
+    this.#onAck(ack);
+  }
+
+  /** Waits for every batch, then stops the worker without waiting for the thread to exit. */
+  stopSync(): void {
+    if (this.#stopped) return;
+    this.waitFor(this.#posted);
+    this.#stopped = true;
+    this.#port.postMessage('stop');
+  }
+
+  /** Waits for every batch and for the thread to exit (its connection closed). */
+  async stop(): Promise<void> {
+    this.stopSync();
+    this.#worker.ref();
+    await this.#exit;
+    this.#port.close();
+  }
+}

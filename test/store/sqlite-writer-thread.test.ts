@@ -1,0 +1,188 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createDatastoreKeyv } from '../../engine/datastore/create-keyv.ts';
+import type { TriggerInstance } from '../../engine/model/index.ts';
+import { SqliteStore } from '../../engine/store/sqlite-store.ts';
+import { execution } from './store-contract.ts';
+
+function instance(id: string, extra: Partial<TriggerInstance> = {}): TriggerInstance {
+  return {
+    id,
+    trigger: 'core.st2.webhook',
+    payload: { n: id },
+    occurrence_time: '2026-01-01T00:00:00.000Z',
+    status: 'pending',
+    ...extra,
+  };
+}
+
+/** Lets this turn's batch go to the writer thread (it is posted from setImmediate). */
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('SqliteStore writer-thread mode', () => {
+  let dir: string;
+  let store: SqliteStore;
+  let other: Database.Database;
+  let writeErrors: string[];
+  const committed = (table: string) =>
+    (other.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'squall-writer-'));
+    writeErrors = [];
+    store = new SqliteStore({
+      filename: join(dir, 'squall.db'),
+      groupCommit: true,
+      writerThread: true,
+      onWriteError: (message) => writeErrors.push(message),
+    });
+    other = new Database(join(dir, 'squall.db'), { readonly: true });
+  });
+
+  afterEach(() => {
+    other.close();
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('commits on the writer thread: other connections see a batch once whenDurable() resolves', async () => {
+    expect(store.orderedCommits).toBe(true);
+    store.insertTriggerInstance(instance('t1'));
+    store.insertExecution(execution('e1'));
+    expect(committed('executions')).toBe(0);
+    await store.whenDurable();
+    expect(committed('executions')).toBe(1);
+    expect(committed('trigger_instances')).toBe(1);
+  });
+
+  it('answers reads of rows still in flight from memory, with the newest status', async () => {
+    const rec = execution('e1', { status: 'running', lease: 'me', context: { user: 'u', dedupe_key: 'k1' } });
+    store.insertExecution(rec);
+    store.startCommit(); // in flight now, not committed yet
+    expect(store.updateExecution({ ...rec, status: 'succeeded' }, 'running')).toBe(true);
+    expect(store.getExecution('e1')?.status).toBe('succeeded');
+    expect(store.findExecutionByDedupeKey('k1')?.status).toBe('succeeded');
+    expect(store.getExecutionLease('e1')).toBe('me');
+    // Lists and counts wait for the writer and read the file.
+    expect(store.countExecutions({ status: 'succeeded' })).toBe(1);
+    expect(committed('executions')).toBe(1);
+    expect(other.prepare("SELECT status FROM executions WHERE id = 'e1'").get()).toEqual({
+      status: 'succeeded',
+    });
+  });
+
+  it('keeps compare-and-set and uniqueness across the current batch, batches in flight and committed rows', async () => {
+    const rec = execution('e1', { status: 'running', context: { user: 'u', dedupe_key: 'k1' } });
+    store.insertExecution(rec);
+    await nextTurn(); // posted
+    expect(() => store.insertExecution(execution('e1'))).toThrow(/UNIQUE constraint failed: executions.id/);
+    expect(() =>
+      store.insertExecution(execution('e2', { context: { user: 'u', dedupe_key: 'k1' } })),
+    ).toThrow(/UNIQUE constraint failed: executions.dedupe_key/);
+    expect(store.updateExecution({ ...rec, status: 'failed' }, 'requested')).toBe(false);
+    await store.whenDurable();
+    expect(() => store.insertExecution(execution('e1'))).toThrow(/UNIQUE constraint failed: executions.id/);
+    expect(store.updateExecution({ ...rec, status: 'failed' }, 'requested')).toBe(false);
+    expect(store.updateExecution({ ...rec, status: 'failed' }, 'running')).toBe(true);
+    expect(store.updateExecution({ ...rec, status: 'succeeded' }, 'running')).toBe(false); // it is failed now
+    expect(store.updateExecution(execution('missing'), 'running')).toBe(false);
+    await store.whenDurable();
+    expect(other.prepare("SELECT status FROM executions WHERE id = 'e1'").get()).toEqual({
+      status: 'failed',
+    });
+    expect(() => store.insertTriggerInstance(instance('t1', { dedupe_key: 'd' }))).not.toThrow();
+    await nextTurn();
+    expect(() => store.insertTriggerInstance(instance('t2', { dedupe_key: 'd' }))).toThrow(
+      /UNIQUE constraint failed: trigger_instances.dedupe_key/,
+    );
+  });
+
+  it('trigger instances: inserted pending and processed in one batch is one row; later status changes land too', async () => {
+    store.insertTriggerInstance(instance('t1'));
+    store.setTriggerInstanceStatus('t1', 'processing');
+    expect(store.getTriggerInstance('t1')?.status).toBe('processing');
+    await store.whenDurable();
+    store.setTriggerInstanceStatus('t1', 'processed');
+    expect(store.getTriggerInstance('t1')?.status).toBe('processed');
+    expect(store.listTriggerInstances({ status: 'pending' })).toEqual([]);
+    expect(other.prepare("SELECT status FROM trigger_instances WHERE id = 't1'").get()).toEqual({
+      status: 'processed',
+    });
+  });
+
+  it('flush() returns only once everything written so far is committed (before a runner with side effects)', () => {
+    store.insertExecution(execution('e1'));
+    store.appendOutput({ execution_id: 'e1', seq: 0, stream: 'stdout', data: 'hi', timestamp: 'now' });
+    store.insertRuleEnforcement({
+      id: 're1',
+      rule: { ref: 'p.r' },
+      trigger_instance_id: 't1',
+      enforced_at: '2026-01-01T00:00:00.000Z',
+      execution_id: 'e1',
+    } as never);
+    store.flush();
+    expect(committed('executions')).toBe(1);
+    expect(committed('output')).toBe(1);
+    expect(committed('rule_enforcements')).toBe(1);
+    expect(store.listOutput('e1').map((c) => c.data)).toEqual(['hi']);
+  });
+
+  it('transaction() waits for the writer, then writes on the main connection with rollback intact', async () => {
+    store.insertExecution(execution('before'));
+    expect(() =>
+      store.transaction(() => {
+        store.insertExecution(execution('inside'));
+        throw new Error('roll back');
+      }),
+    ).toThrow('roll back');
+    expect(committed('executions')).toBe(1); // `before` committed first
+    store.transaction(() => store.insertExecution(execution('kept')));
+    store.insertExecution(execution('after'));
+    await store.whenDurable();
+    expect(store.listExecutions({ order: 'asc' }).map((e) => e.id)).toEqual(['before', 'kept', 'after']);
+  });
+
+  it('non-hot writes and datastore writes on the shared connection wait for the writer instead of contending', async () => {
+    const kv = createDatastoreKeyv({ db: store.db, beforeWrite: () => store.flush() });
+    for (let i = 0; i < 50; i++) store.insertExecution(execution(`e${i}`));
+    await nextTurn(); // a batch in flight
+    store.insertExecution(execution('e50'));
+    await kv.set('k', 'v');
+    expect(committed('executions')).toBe(51); // the datastore write waited for both batches
+    store.setMeta('m', '1');
+    expect(store.getMeta('m')).toBe('1');
+    expect(await kv.get('k')).toBe('v');
+  });
+
+  it('a statement the writer cannot run is reported and skipped; the rest of its batch commits', async () => {
+    store.appendWorkflowTransition('wf', 1, '{}');
+    await store.whenDurable();
+    store.appendWorkflowTransition('wf', 1, '{"again":true}'); // same (execution_id, seq)
+    store.insertExecution(execution('e1'));
+    await store.whenDurable();
+    expect(writeErrors).toEqual([
+      expect.stringMatching(/appendWorkflowTransition: UNIQUE constraint failed/),
+    ]);
+    expect(committed('executions')).toBe(1);
+    expect(store.listWorkflowTransitions('wf', 0)).toEqual([{ seq: 1, entry: '{}' }]);
+  });
+
+  it('close() commits what is queued and in flight, and the next open finds it', async () => {
+    store.insertExecution(execution('e1'));
+    await nextTurn();
+    store.insertExecution(execution('e2'));
+    store.close();
+    const again = SqliteStore.open(dir);
+    expect(again.listExecutions({ order: 'asc' }).map((e) => e.id)).toEqual(['e1', 'e2']);
+    again.close();
+  });
+
+  it('closeAsync() resolves once the writer thread has closed its connection', async () => {
+    store.insertExecution(execution('e1'));
+    await store.closeAsync();
+    expect(committed('executions')).toBe(1);
+  });
+});
