@@ -168,6 +168,12 @@ export interface SqliteStoreOptions {
   writerThread?: boolean;
   /** Where a statement the writer thread skipped is reported (the server logs it). */
   onWriteError?(message: string): void;
+  /**
+   * Called when writes were lost: a COMMIT failed on the writer thread, or the thread died. Default: throw it from
+   * the event loop, which ends the process as a failed COMMIT on the main thread did (a restart recovers from the
+   * file). Either way, whoever waits for durability is rejected and later writes throw.
+   */
+  onFatal?(error: Error): void;
 }
 
 const EXEC_COLUMNS =
@@ -272,6 +278,9 @@ export class SqliteStore implements Store {
   /** Writer-thread mode (see SqliteStoreOptions.writerThread): the thread, and this turn's other statements. */
   readonly #writer?: SqliteWriter;
   readonly #onWriteError?: (message: string) => void;
+  readonly #onFatal?: (error: Error) => void;
+  /** Set once writes were lost (see SqliteStoreOptions.onFatal). */
+  #failed?: Error;
   #ops: unknown[] = [];
   /** Executions inserted before this batch and updated in it: their full row, written as one UPDATE. */
   readonly #pendingUpdates = new Map<string, Record<string, unknown>>();
@@ -286,7 +295,7 @@ export class SqliteStore implements Store {
     number,
     { executions: string[]; dedupe: string[]; triggerInstances: string[]; triggerDedupe: string[] }
   >();
-  #durableAt: Array<{ seq: number; resolve: () => void }> = [];
+  #durableAt: Array<{ seq: number; resolve: () => void; reject: (error: Error) => void }> = [];
   #reading = false;
 
   constructor(options: SqliteStoreOptions) {
@@ -312,14 +321,21 @@ export class SqliteStore implements Store {
     }
     if (options.writerThread && this.#groupCommit && options.filename !== ':memory:') {
       this.#onWriteError = options.onWriteError;
+      this.#onFatal = options.onFatal;
       this.#writer = new SqliteWriter({
         filename: options.filename,
         statements: WRITE_SQL,
         autoCheckpoint: !this.checkpointer,
         onAck: (ack) => this.#acked(ack),
         onError: options.onWriteError,
+        onExit: () => this.#fail(new Error('SQLite writer thread exited with writes not committed')),
       });
     }
+  }
+
+  /** The writer thread in writer-thread mode (tests end it to see what a crashed thread does). */
+  get writerThread(): SqliteWriter | undefined {
+    return this.#writer;
   }
 
   get orderedCommits(): boolean {
@@ -345,6 +361,7 @@ export class SqliteStore implements Store {
   #post(): void {
     const writer = this.#writer!;
     this.#batchOpen = false;
+    if (this.#failed) throw this.#failed;
     const ops: unknown[] = [];
     const released = {
       executions: [] as string[],
@@ -421,10 +438,28 @@ export class SqliteStore implements Store {
       for (const key of released.triggerDedupe)
         if (this.#dirtyTriggerDedupe.get(key) === ack.seq) this.#dirtyTriggerDedupe.delete(key);
     }
+    if (ack.lost) {
+      // What the batch held must never be reported done.
+      this.#fail(new Error(`SQLite commit failed, batch ${ack.seq} lost: ${ack.errors.join('; ')}`));
+      return;
+    }
     for (const error of ack.errors) this.#onWriteError?.(`writer thread, batch ${ack.seq}: ${error}`);
-    // A lost commit is fatal, as a failed COMMIT on the main thread was: what it held must not be reported done.
-    if (ack.lost) throw new Error(`SQLite commit failed, batch ${ack.seq} lost: ${ack.errors.join('; ')}`);
     this.#resolveDurable(ack.seq);
+  }
+
+  /** Writes were lost: reject every durability waiter, refuse later writes, report it (see onFatal). */
+  #fail(error: Error): void {
+    if (this.#failed) return;
+    this.#failed = error;
+    this.#onWriteError?.(error.message);
+    const waiters = this.#durableAt;
+    this.#durableAt = [];
+    for (const w of waiters) w.reject(error);
+    if (this.#onFatal) this.#onFatal(error);
+    else
+      setImmediate(() => {
+        throw error;
+      });
   }
 
   #resolveDurable(through: number): void {
@@ -442,6 +477,7 @@ export class SqliteStore implements Store {
   #sync(): void {
     const writer = this.#writer;
     if (!writer) return;
+    if (this.#failed) throw this.#failed;
     this.#endRead();
     if (this.#batchOpen) this.#post();
     if (writer.acked < writer.posted) writer.waitFor(writer.posted);
@@ -481,12 +517,13 @@ export class SqliteStore implements Store {
 
   /** Opens the group-commit transaction if none is open (hot-path writes). */
   #batch(): void {
+    if (this.#failed) throw this.#failed;
     if (!this.#groupCommit || this.#batchOpen) return;
     if (this.#writer) {
       if (this.#txDepth > 0) return;
       this.#batchOpen = true;
       setImmediate(() => {
-        if (this.#batchOpen) this.#post();
+        if (this.#batchOpen && !this.#failed) this.#post();
       });
       return;
     }
@@ -554,9 +591,10 @@ export class SqliteStore implements Store {
   whenDurable(): Promise<void> {
     const writer = this.#writer;
     if (writer) {
+      if (this.#failed) return Promise.reject(this.#failed);
       const seq = this.#batchOpen ? writer.posted + 1 : writer.posted;
       if (seq <= writer.acked) return Promise.resolve();
-      return new Promise((resolve) => this.#durableAt.push({ seq, resolve }));
+      return new Promise((resolve, reject) => this.#durableAt.push({ seq, resolve, reject }));
     }
     if (!this.#batchOpen) return Promise.resolve();
     return new Promise((resolve) => this.#durableWaiters.push(resolve));
@@ -1190,7 +1228,7 @@ export class SqliteStore implements Store {
    */
   async closeAsync(): Promise<void> {
     if (!this.db.open) return;
-    this.flush();
+    if (!this.#failed) this.flush();
     await this.#writer?.stop();
     await this.checkpointer?.stop();
     this.close();
@@ -1198,7 +1236,7 @@ export class SqliteStore implements Store {
 
   close(): void {
     if (!this.db.open) return;
-    this.flush();
+    if (!this.#failed) this.flush();
     this.#writer?.stopSync();
     // The worker closes its connection on its own; the WAL left behind is replayed by the next open.
     void this.checkpointer?.stop();

@@ -18,8 +18,10 @@ export interface SqliteWriterOptions {
   autoCheckpoint: boolean;
   /** Called once per batch, in order, on this thread: from the event loop or inside `waitFor`. */
   onAck(ack: WriterAck): void;
-  /** Called when the thread itself fails (it cannot start, or it died); waiting callers then get an error. */
+  /** Called when the thread reports an error of its own (it could not load, say). */
   onError?(message: string): void;
+  /** Called once if the thread exits before `stop`: batches in flight will never be answered. */
+  onExit?(): void;
 }
 
 /** Set to `1` to commit on the main thread as before the writer thread (an escape hatch; the server reads it). */
@@ -67,6 +69,7 @@ export class SqliteWriter {
       this.#worker.once('exit', () => {
         this.#exited = true;
         resolve();
+        if (!this.#stopped) options.onExit?.();
       }),
     );
     this.#port.on('message', (ack: WriterAck) => this.#ack(ack));
@@ -120,10 +123,15 @@ export class SqliteWriter {
     this.#onAck(ack);
   }
 
+  /** Ends the thread at once, batches in flight or not (what a crashed thread looks like; tests use it). */
+  terminate(): Promise<number> {
+    return this.#worker.terminate();
+  }
+
   /** Waits for every batch, then stops the worker without waiting for the thread to exit. */
   stopSync(): void {
     if (this.#stopped) return;
-    this.waitFor(this.#posted);
+    if (!this.#exited) this.waitFor(this.#posted);
     this.#stopped = true;
     this.#port.postMessage('stop');
   }

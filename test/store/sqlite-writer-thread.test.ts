@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDatastoreKeyv } from '../../engine/datastore/create-keyv.ts';
 import type { TriggerInstance } from '../../engine/model/index.ts';
 import { SqliteStore } from '../../engine/store/sqlite-store.ts';
+import { SqliteWriter, type WriterAck } from '../../engine/store/sqlite-writer.ts';
 import { execution } from './store-contract.ts';
 
 function instance(id: string, extra: Partial<TriggerInstance> = {}): TriggerInstance {
@@ -184,5 +185,50 @@ describe('SqliteStore writer-thread mode', () => {
     store.insertExecution(execution('e1'));
     await store.closeAsync();
     expect(committed('executions')).toBe(1);
+  });
+});
+
+describe('SqliteStore writer-thread failures', () => {
+  let dir: string;
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('a writer thread that dies rejects durability waiters and refuses later writes instead of hanging', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'squall-writer-'));
+    const fatal: Error[] = [];
+    const store = new SqliteStore({
+      filename: join(dir, 'squall.db'),
+      groupCommit: true,
+      writerThread: true,
+      onFatal: (error) => fatal.push(error),
+    });
+    store.insertExecution(execution('e1'));
+    await store.whenDurable();
+    await store.writerThread!.terminate();
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the exit event
+    expect(fatal.map((e) => e.message)).toEqual(['SQLite writer thread exited with writes not committed']);
+    await expect(store.whenDurable()).rejects.toThrow(/writer thread exited/);
+    expect(() => store.insertExecution(execution('e2'))).toThrow(/writer thread exited/);
+    expect(() => store.flush()).toThrow(/writer thread exited/);
+    store.close(); // still closes the main connection
+    const again = SqliteStore.open(dir);
+    expect(again.listExecutions({}).map((e) => e.id)).toEqual(['e1']); // what was committed is there
+    again.close();
+  });
+
+  it('the writer reports a batch it could not commit as lost, with the reason', () => {
+    dir = mkdtempSync(join(tmpdir(), 'squall-writer-'));
+    const acks: WriterAck[] = [];
+    const writer = new SqliteWriter({
+      filename: join(dir, 'missing', 'squall.db'), // its connection cannot open
+      statements: { noop: 'SELECT 1' },
+      autoCheckpoint: true,
+      onAck: (ack) => acks.push(ack),
+    });
+    const seq = writer.post(['noop', []]);
+    writer.waitFor(seq);
+    expect(acks).toEqual([
+      { seq, lost: true, errors: [expect.stringMatching(/^commit: .*directory does not exist/)] },
+    ]);
+    writer.stopSync();
   });
 });
