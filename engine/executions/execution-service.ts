@@ -402,7 +402,7 @@ export class ExecutionService {
       return;
     }
     const { concurrency } = policiesFor(this.#d.policies?.() ?? [], rec.action);
-    const outcome = this.#store.transaction(() => {
+    const decide = () => {
       for (const policy of concurrency) {
         if (this.#concurrencyCount(policy, rec) >= policy.threshold) return policy;
       }
@@ -412,7 +412,10 @@ export class ExecutionService {
       rec.log = [...rec.log, { status: 'scheduled', timestamp: ts }];
       delete rec.not_before;
       return this.#store.updateExecution(rec, from) ? 'scheduled' : 'lost';
-    });
+    };
+    // Counting and scheduling share a transaction only when there is something to count: a lone compare-and-set
+    // needs none (and with the server's writer thread a transaction waits for it).
+    const outcome = concurrency.length > 0 ? this.#store.transaction(decide) : decide();
     if (outcome === 'lost') return;
     if (outcome === 'scheduled') {
       this.#auditStatus(rec, 'scheduled');
@@ -620,9 +623,12 @@ export class ExecutionService {
         active.giveUp = resolve;
       });
       // Group commit: the record must be committed before a runner can cause an outside effect.
-      if (!EFFECT_FREE_RUNNERS.has(runner.name)) this.#store.flush?.();
+      if (!EFFECT_FREE_RUNNERS.has(runner.name)) await this.#committed();
       try {
-        outcome = await Promise.race([runner.run(ctx), giveUp]);
+        // Canceled (or timed out) while its record was being committed: it never starts.
+        outcome = active.abortKind
+          ? { status: active.abortKind }
+          : await Promise.race([runner.run(ctx), giveUp]);
       } catch (error) {
         logger().warn({ err: error }, 'runner threw');
         outcome = { status: 'failed', result: { error: redactor.text(message(error)) } };
@@ -674,6 +680,15 @@ export class ExecutionService {
     }
     this.#finish(rec, status, redactor.deep(result));
     this.#releaseSlot();
+  }
+
+  /**
+   * Resolves once every write so far is committed. Commits off this thread (the server's writer thread) are waited
+   * for without blocking the event loop; a store that commits on this thread does it now.
+   */
+  async #committed(): Promise<void> {
+    if (this.#store.orderedCommits && this.#store.whenDurable) await this.#store.whenDurable();
+    else this.#store.flush?.();
   }
 
   #abort(active: Active, kind: 'timeout' | 'canceled' | 'abandoned'): void {

@@ -242,6 +242,11 @@ interface PendingTriggerInstance {
   doc: string;
 }
 
+/** WRITE_SQL.insertTriggerInstance's parameters, in order. */
+function triggerInstanceParams(row: PendingTriggerInstance): unknown[] {
+  return [row.id, row.trigger, row.status, row.occurrence_time, row.dedupe_key, row.doc];
+}
+
 function dedupeKeyOf(rec: ExecutionRecord): string | null {
   const key = rec.context?.dedupe_key;
   return typeof key === 'string' && key !== '' ? key : null;
@@ -370,16 +375,8 @@ export class SqliteStore implements Store {
       triggerDedupe: [] as string[],
     };
     const seq = writer.posted + 1;
-    for (const row of this.#pendingTriggerInstances.values()) {
-      ops.push('insertTriggerInstance', [
-        row.id,
-        row.trigger,
-        row.status,
-        row.occurrence_time,
-        row.dedupe_key,
-        row.doc,
-      ]);
-    }
+    for (const row of this.#pendingTriggerInstances.values())
+      ops.push('insertTriggerInstance', triggerInstanceParams(row));
     this.#pendingTriggerInstances.clear();
     this.#pendingTriggerDedupe.clear();
     for (const [id, params] of this.#pendingExecutions) {
@@ -930,14 +927,7 @@ export class SqliteStore implements Store {
   }
 
   #writeTriggerInstance(row: PendingTriggerInstance): void {
-    this.#stmts.insertTriggerInstance!.run(
-      row.id,
-      row.trigger,
-      row.status,
-      row.occurrence_time,
-      row.dedupe_key,
-      row.doc,
-    );
+    this.#stmts.insertTriggerInstance!.run(...triggerInstanceParams(row));
   }
 
   setTriggerInstanceStatus(id: string, status: TriggerInstanceStatus): void {

@@ -253,9 +253,14 @@ export interface Harness {
   cleanup(): void;
 }
 
-export function makeHarness(maxParallel = 16): Harness {
+/** `writerThread`: the store as the server runs it (commits on a writer thread). */
+export function makeHarness(maxParallel = 16, options: { writerThread?: boolean } = {}): Harness {
   const dir = mkdtempSync(join(tmpdir(), 'squall-exec-'));
-  const store = SqliteStore.open(dir, { groupCommit: true });
+  const store = new SqliteStore({
+    filename: join(dir, 'squall.db'),
+    groupCommit: true,
+    writerThread: options.writerThread,
+  });
   const events = new EventBus();
   const h: Harness = {
     dir,
