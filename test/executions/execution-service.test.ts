@@ -8,7 +8,6 @@ import { verifyAuditLog } from '../../engine/audit/audit-log.ts';
 import { EngineRequestError } from '../../engine/engine.ts';
 import { ExecutionService, type ExecutionServiceDeps } from '../../engine/executions/execution-service.ts';
 import { ParameterError } from '../../engine/executions/parameters.ts';
-import { silentLogger } from '../../engine/log/logger.ts';
 import type { ExecutionRecord } from '../../engine/model/index.ts';
 import {
   AsyncRunner,
@@ -19,6 +18,7 @@ import {
   noopRunner,
   policy,
   ScriptedRunner,
+  serviceDeps,
   statuses,
   tick,
 } from './harness.ts';
@@ -30,16 +30,7 @@ const services: ExecutionService[] = [];
 
 function service(patch: Partial<ExecutionServiceDeps> = {}): ExecutionService {
   const svc = new ExecutionService({
-    store: h.store,
-    events: h.events,
-    getAction: (ref) => h.actions.get(ref),
-    runners: h.runners,
-    policies: () => h.policies,
-    secretBox: h.box,
-    config: h.config,
-    logger: silentLogger(),
-    audit: h.audit,
-    abortGraceMs: 20,
+    ...serviceDeps(h),
     ...patch,
   });
   services.push(svc);

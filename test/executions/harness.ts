@@ -7,7 +7,11 @@ import type { EngineConfig } from '../../engine/config/engine-config.ts';
 import { loadConfig } from '../../engine/config/load-config.ts';
 import { SecretBox } from '../../engine/crypto/secret-box.ts';
 import { EventBus } from '../../engine/events/event-bus.ts';
-import type { ExecutionService as ExecutionServiceType } from '../../engine/executions/execution-service.ts';
+import type {
+  ExecutionServiceDeps,
+  ExecutionService as ExecutionServiceType,
+} from '../../engine/executions/execution-service.ts';
+import { silentLogger } from '../../engine/log/logger.ts';
 import type {
   ActionDefinition,
   ExecutionRecord,
@@ -284,6 +288,22 @@ export function makeHarness(maxParallel = 16, options: { writerThread?: boolean 
   events.on('execution__create', (r) => h.creates.push(r));
   events.on('execution__output', (c) => h.outputs.push(c));
   return h;
+}
+
+/** An ExecutionService's dependencies wired to the harness (silent logger, 20 ms abort grace); spread and patch. */
+export function serviceDeps(h: Harness): ExecutionServiceDeps {
+  return {
+    store: h.store,
+    events: h.events,
+    getAction: (ref) => h.actions.get(ref),
+    runners: h.runners,
+    policies: () => h.policies,
+    secretBox: h.box,
+    config: h.config,
+    logger: silentLogger(),
+    audit: h.audit,
+    abortGraceMs: 20,
+  };
 }
 
 export function statuses(rec: ExecutionRecord | undefined): ExecutionStatus[] {

@@ -8,9 +8,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ExecutionService } from '../../engine/executions/execution-service.ts';
-import { silentLogger } from '../../engine/log/logger.ts';
 import type { Runner } from '../../engine/runners/runner.ts';
-import { action, GateRunner, type Harness, makeHarness, policy, statuses } from './harness.ts';
+import { action, GateRunner, type Harness, makeHarness, policy, serviceDeps, statuses } from './harness.ts';
 
 let h: Harness;
 let svc: ExecutionService;
@@ -18,16 +17,7 @@ let svc: ExecutionService;
 function start(maxParallel = 16): void {
   h = makeHarness(maxParallel, { writerThread: true });
   svc = new ExecutionService({
-    store: h.store,
-    events: h.events,
-    getAction: (ref) => h.actions.get(ref),
-    runners: h.runners,
-    policies: () => h.policies,
-    secretBox: h.box,
-    config: h.config,
-    logger: silentLogger(),
-    audit: h.audit,
-    abortGraceMs: 20,
+    ...serviceDeps(h),
   });
 }
 

@@ -9,7 +9,15 @@ import {
 } from '../../engine/runners/action-chain/action-chain-runner.ts';
 import { ChainSpecError, parseChain } from '../../engine/runners/action-chain/chain-spec.ts';
 import { InquirerRunner } from '../../engine/runners/inquirer/inquirer-runner.ts';
-import { action, GateRunner, type Harness, makeHarness, noopRunner, tick } from '../executions/harness.ts';
+import {
+  action,
+  GateRunner,
+  type Harness,
+  makeHarness,
+  noopRunner,
+  serviceDeps,
+  tick,
+} from '../executions/harness.ts';
 
 const CHAINS: Record<string, string> = {
   // chatops.run's shape: results by node name, publish, action parameters.
@@ -100,16 +108,7 @@ let detach: () => void;
 
 function service(processId?: string): ExecutionService {
   return new ExecutionService({
-    store: h.store,
-    events: h.events,
-    getAction: (ref) => h.actions.get(ref),
-    runners: h.runners,
-    policies: () => h.policies,
-    secretBox: h.box,
-    config: h.config,
-    logger: silentLogger(),
-    audit: h.audit,
-    abortGraceMs: 20,
+    ...serviceDeps(h),
     reapOrphans: () => 0,
     packConfig: (pack) => ({ region: `${pack}-eu` }),
     ...(processId ? { processId } : {}),

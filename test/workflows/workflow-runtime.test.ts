@@ -4,7 +4,15 @@ import { ExecutionService } from '../../engine/executions/execution-service.ts';
 import { silentLogger } from '../../engine/log/logger.ts';
 import { InquirerRunner } from '../../engine/runners/inquirer/inquirer-runner.ts';
 import { attachWorkflowRunner, OrquestaRunner } from '../../engine/workflows/workflow-runner.ts';
-import { action, GateRunner, type Harness, makeHarness, noopRunner, tick } from '../executions/harness.ts';
+import {
+  action,
+  GateRunner,
+  type Harness,
+  makeHarness,
+  noopRunner,
+  serviceDeps,
+  tick,
+} from '../executions/harness.ts';
 
 const WORKFLOWS: Record<string, string> = {
   'demo.seq': `
@@ -72,16 +80,7 @@ beforeEach(() => {
   h.actions.set('core.ask', action('core.ask', 'inquirer'));
   h.runners.set('inquirer', new InquirerRunner());
   svc = new ExecutionService({
-    store: h.store,
-    events: h.events,
-    getAction: (ref) => h.actions.get(ref),
-    runners: h.runners,
-    policies: () => h.policies,
-    secretBox: h.box,
-    config: h.config,
-    logger: silentLogger(),
-    audit: h.audit,
-    abortGraceMs: 20,
+    ...serviceDeps(h),
   });
   detach = attachWorkflowRunner(runner, svc, silentLogger());
 });
