@@ -157,6 +157,8 @@ export interface SqliteStoreOptions {
   backgroundCheckpoint?: boolean;
   /** How often the background worker checkpoints (default 500 ms). */
   checkpointIntervalMs?: number;
+  /** WAL frames past which the background worker's checkpoint is a RESTART (see WalCheckpointerOptions). */
+  checkpointRestartFrames?: number;
   /** Where a background checkpoint failure is reported (the server logs it). */
   onCheckpointError?(message: string): void;
   /**
@@ -316,21 +318,29 @@ export class SqliteStore implements Store {
     this.#migrate();
     this.#stmts = this.#prepare();
     this.#workflowLog = new SqliteWorkflowLog(this.db);
-    if (options.backgroundCheckpoint && options.filename !== ':memory:') {
+    const writerThread = options.writerThread && this.#groupCommit && options.filename !== ':memory:';
+    if (writerThread) {
+      // The writer thread checkpoints after its own commits (SQLite's automatic checkpoints), off the main thread.
+      // A checkpoint from a third connection could not keep up: PASSIVE passes never caught the writer between
+      // commits, so the WAL was never restarted and grew without bound under load (~50 MB/s here). The main
+      // connection, which writes rarely, never checkpoints.
+      this.db.pragma('wal_autocheckpoint = 0');
+    } else if (options.backgroundCheckpoint && options.filename !== ':memory:') {
       this.checkpointer = new WalCheckpointer({
         filename: options.filename,
         intervalMs: options.checkpointIntervalMs,
+        restartFrames: options.checkpointRestartFrames,
         onError: options.onCheckpointError,
       });
       this.db.pragma('wal_autocheckpoint = 0');
     }
-    if (options.writerThread && this.#groupCommit && options.filename !== ':memory:') {
+    if (writerThread) {
       this.#onWriteError = options.onWriteError;
       this.#onFatal = options.onFatal;
       this.#writer = new SqliteWriter({
         filename: options.filename,
         statements: WRITE_SQL,
-        autoCheckpoint: !this.checkpointer,
+        autoCheckpoint: true,
         onAck: (ack) => this.#acked(ack),
         onError: options.onWriteError,
         onExit: () => this.#fail(new Error('SQLite writer thread exited with writes not committed')),

@@ -5,21 +5,29 @@
  * of the commit cost on the webhook path. Plain JavaScript so the worker needs no TypeScript loader.
  *
  * PASSIVE checkpoints never take the writer lock, so they run alongside the main thread's commits; once a pass
- * has copied everything, the next write starts the WAL over from its beginning.
+ * has copied everything, the next write starts the WAL over from its beginning. Under sustained load a pass never
+ * catches the writer between two commits, so the WAL is never started over and grows without bound (hundreds of MB
+ * in ten seconds of the webhook bench). Past `restartFrames` the worker runs a RESTART checkpoint: writers wait
+ * while it copies the rest, and the next write starts the WAL over (truncated to the store's journal_size_limit).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 
-/** @type {{ filename: string, intervalMs: number }} */
-const { filename, intervalMs } = workerData;
+/** @type {{ filename: string, intervalMs: number, restartFrames: number }} */
+const { filename, intervalMs, restartFrames } = workerData;
 const db = new Database(filename);
 db.pragma('busy_timeout = 5000');
 
 function checkpoint() {
   try {
     /** @type {Array<{busy: number, log: number, checkpointed: number}>} */
-    const [row] = /** @type {any} */ (db.pragma('wal_checkpoint(PASSIVE)'));
-    parentPort?.postMessage({ type: 'checkpoint', ...row });
+    let [row] = /** @type {any} */ (db.pragma('wal_checkpoint(PASSIVE)'));
+    let restarted = false;
+    if (row.log >= restartFrames) {
+      [row] = /** @type {any} */ (db.pragma('wal_checkpoint(RESTART)'));
+      restarted = row.busy === 0;
+    }
+    parentPort?.postMessage({ type: 'checkpoint', ...row, restarted });
   } catch (error) {
     parentPort?.postMessage({
       type: 'error',

@@ -5,6 +5,11 @@ export interface WalCheckpointerOptions {
   filename: string;
   /** How often the worker checkpoints (ms). Longer means fewer copies of hot pages, a larger WAL. */
   intervalMs?: number;
+  /**
+   * WAL frames past which a checkpoint is a RESTART (writers wait for it; the WAL then starts over) rather than a
+   * PASSIVE pass that a busy writer always outruns. Default 16,384 (64 MB of 4 KiB pages: the journal_size_limit).
+   */
+  restartFrames?: number;
   /** Called when a checkpoint fails (logged by the owner); the next interval tries again. */
   onError?(message: string): void;
 }
@@ -13,6 +18,8 @@ export interface CheckpointReport {
   busy: number;
   log: number;
   checkpointed: number;
+  /** True when this was a RESTART checkpoint that completed: the next write starts the WAL over. */
+  restarted: boolean;
 }
 
 /**
@@ -27,7 +34,11 @@ export class WalCheckpointer {
 
   constructor(options: WalCheckpointerOptions) {
     this.#worker = new Worker(new URL('./wal-checkpoint-worker.mjs', import.meta.url), {
-      workerData: { filename: options.filename, intervalMs: options.intervalMs ?? 500 },
+      workerData: {
+        filename: options.filename,
+        intervalMs: options.intervalMs ?? 500,
+        restartFrames: options.restartFrames ?? 16_384,
+      },
       // Never inherit the parent's loader or profiler flags: the worker is plain JavaScript.
       execArgv: [],
     });

@@ -232,3 +232,36 @@ describe('SqliteStore writer-thread failures', () => {
     writer.stopSync();
   });
 });
+
+describe('SqliteStore writer-thread checkpoints', () => {
+  let dir: string;
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('the writer thread checkpoints after its commits, so the WAL stays bounded under continuous writes', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'squall-writer-'));
+    // As the server opens it: a background checkpointer would be asked for too, and is not needed.
+    const store = new SqliteStore({
+      filename: join(dir, 'squall.db'),
+      groupCommit: true,
+      backgroundCheckpoint: true,
+      writerThread: true,
+    });
+    try {
+      expect(store.checkpointer).toBeUndefined();
+      for (let turn = 0; turn < 60; turn++) {
+        for (let i = 0; i < 50; i++)
+          store.insertTriggerInstance(instance(`t${turn}-${i}`, { payload: { body: 'x'.repeat(1000) } }));
+        await nextTurn(); // one batch per turn, as under load
+      }
+      await store.whenDurable();
+      const probe = new Database(join(dir, 'squall.db'));
+      const [row] = probe.pragma('wal_checkpoint(PASSIVE)') as Array<{ log: number }>;
+      probe.close();
+      // ~3,000 rows of 1 KB is well over 1,000 pages; without checkpoints the WAL would hold them all.
+      expect(row!.log).toBeLessThan(1_100);
+      expect(store.listTriggerInstances({ limit: 5000 })).toHaveLength(3000);
+    } finally {
+      store.close();
+    }
+  });
+});

@@ -50,6 +50,28 @@ describe('background WAL checkpoints', () => {
     reopened.close();
   });
 
+  it('restarts a WAL that grew past restartFrames, so the next write starts it over instead of growing it', async () => {
+    const filename = path.join(dir, 'squall.db');
+    const store = new SqliteStore({
+      filename,
+      groupCommit: true,
+      backgroundCheckpoint: true,
+      checkpointIntervalMs: 3_600_000,
+      checkpointRestartFrames: 100,
+    });
+    try {
+      fill(store, 3000); // hundreds of frames
+      const report = await store.checkpointer!.checkpointNow();
+      expect(report.restarted).toBe(true);
+      store.setMeta('after', 'restart'); // one small commit
+      const next = await store.checkpointer!.checkpointNow();
+      expect(next.log).toBeLessThan(10); // the WAL started over: only that commit's frames
+      expect(next.restarted).toBe(false);
+    } finally {
+      store.close();
+    }
+  });
+
   it('closeAsync() resolves after the worker has closed its connection: the data dir can go at once', async () => {
     const store = new SqliteStore({
       filename: path.join(dir, 'squall.db'),
