@@ -377,6 +377,8 @@ export class SqliteStore implements Store {
     const writer = this.#writer!;
     this.#batchOpen = false;
     if (this.#failed) throw this.#failed;
+    // The turn's read snapshot ends first: held while the writer begins, it keeps the WAL from starting over.
+    this.#endRead();
     const ops: unknown[] = [];
     const released = {
       executions: [] as string[],

@@ -7,6 +7,13 @@
  * Batches that queued up while a commit ran are committed together: one commit (its WAL frames and locks) for
  * all of them, so a busy writer falls behind less, not more.
  *
+ * Checkpoints: SQLite's automatic ones run after this connection's commits (when checkpoints are not left to a
+ * background worker). They are PASSIVE: a reader holding an older snapshot (the main thread reads between commits)
+ * stops them short, and then the WAL is never started over. So at most every CHECK_MS the worker looks at the WAL,
+ * and past RESTART_FRAMES runs a RESTART checkpoint, waiting at most RESTART_WAIT_MS for readers (if they do not
+ * let it finish, the next check tries again): the next commit starts the WAL over, truncated to the store's
+ * journal_size_limit.
+ *
  * A statement that fails (a constraint the main thread could not pre-check) is skipped and reported; the rest of
  * the batch still commits, as each statement did when it ran on its own. A failed COMMIT loses the batch: it is
  * reported as lost and the owner treats it as fatal.
@@ -29,6 +36,30 @@ function database() {
   if (!autoCheckpoint) db.pragma('wal_autocheckpoint = 0');
   connection = db;
   return db;
+}
+
+/** How often, at most, the WAL's length is looked at after a commit. */
+const CHECK_MS = 250;
+/** WAL frames past which the worker forces a RESTART checkpoint (16 MB of 4 KiB pages). */
+const RESTART_FRAMES = 4096;
+/** How long a RESTART checkpoint may wait for readers: commits wait behind it. */
+const RESTART_WAIT_MS = 100;
+let lastCheck = 0;
+
+/** After a commit: a WAL that PASSIVE checkpoints could not start over gets a RESTART. */
+function bound() {
+  const now = performance.now();
+  if (!autoCheckpoint || now - lastCheck < CHECK_MS) return;
+  lastCheck = now;
+  const db = database();
+  const [row] = /** @type {Array<{ log: number }>} */ (db.pragma('wal_checkpoint(PASSIVE)'));
+  if (!row || row.log < RESTART_FRAMES) return;
+  db.pragma(`busy_timeout = ${RESTART_WAIT_MS}`);
+  try {
+    db.pragma('wal_checkpoint(RESTART)');
+  } finally {
+    db.pragma('busy_timeout = 5000');
+  }
 }
 
 /** @type {Map<string, import('better-sqlite3').Statement>} */
@@ -101,6 +132,13 @@ function commit(batches) {
   }
   Atomics.store(state, 0, batches[batches.length - 1].seq);
   Atomics.notify(state, 0);
+  if (!lost) {
+    try {
+      bound();
+    } catch (error) {
+      port.postMessage({ seq: 0, errors: [`checkpoint: ${text(error)}`], lost: false });
+    }
+  }
 }
 
 let stopping = false;

@@ -18,7 +18,7 @@ export interface SqliteWriterOptions {
   autoCheckpoint: boolean;
   /** Called once per batch, in order, on this thread: from the event loop or inside `waitFor`. */
   onAck(ack: WriterAck): void;
-  /** Called when the thread reports an error of its own (it could not load, say). */
+  /** Called when the thread reports an error of its own (it could not load, a checkpoint failed). */
   onError?(message: string): void;
   /** Called once if the thread exits before `stop`: batches in flight will never be answered. */
   onExit?(): void;
@@ -41,6 +41,7 @@ export class SqliteWriter {
   readonly #port: MessagePort;
   readonly #state = new Int32Array(new SharedArrayBuffer(4));
   readonly #onAck: (ack: WriterAck) => void;
+  readonly #onError?: (message: string) => void;
   #posted = 0;
   #acked = 0;
   #stopped = false;
@@ -49,6 +50,7 @@ export class SqliteWriter {
 
   constructor(options: SqliteWriterOptions) {
     this.#onAck = options.onAck;
+    this.#onError = options.onError;
     const { port1, port2 } = new MessageChannel();
     this.#port = port1;
     this.#worker = new Worker(new URL('./sqlite-writer-worker.mjs', import.meta.url), {
@@ -117,6 +119,11 @@ export class SqliteWriter {
   }
 
   #ack(ack: WriterAck): void {
+    // seq 0: a report that belongs to no batch (a failed checkpoint).
+    if (ack.seq === 0) {
+      for (const error of ack.errors) this.#onError?.(`SQLite writer thread: ${error}`);
+      return;
+    }
     if (ack.seq <= this.#acked) return;
     this.#acked = ack.seq;
     if (this.#acked === this.#posted) this.#port.unref();
