@@ -7,6 +7,7 @@ import Fastify, {
 import { type Engine, EngineRequestError } from '../engine/engine.ts';
 import type { Logger } from '../engine/log/logger.ts';
 import { requireAuth } from './auth.ts';
+import { lazyRequestLoggerFactory } from './lazy-request-logger.ts';
 import { registerContentRoutes } from './routes/content.ts';
 import { registerExecutionRoutes } from './routes/executions.ts';
 import { registerHealthRoutes } from './routes/health.ts';
@@ -33,6 +34,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
     loggerInstance: options.logger.child({ component: 'http' }) as unknown as FastifyBaseLogger,
     // One log line per webhook at thousands per second would drown the log: requests are not logged.
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: lazyRequestLoggerFactory,
     bodyLimit: engine.config.http.bodyLimitBytes,
     trustProxy: false,
   });
