@@ -144,7 +144,8 @@ export async function createEngine(config: EngineConfig, options: CreateEngineOp
   const store = new SqliteStore({
     filename: path.join(config.dataDir, 'squall.db'),
     groupCommit: true,
-    // A long-running server checkpoints in a worker thread, off the commit path (CLI processes are short-lived).
+    // A long-running server checkpoints off the commit path: on its writer thread, or (main-thread commits) in a
+    // checkpoint worker. CLI processes are short-lived.
     backgroundCheckpoint: options.role === 'server',
     onCheckpointError: (message) => logger.warn({ component: 'store' }, `WAL checkpoint failed: ${message}`),
     // The server's statements and commits run on a writer thread, off the event loop (CLI processes are short).

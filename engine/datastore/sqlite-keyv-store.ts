@@ -14,12 +14,12 @@ export interface SqliteKeyvStoreOptions {
   path?: string;
   /** Namespace of this instance (Keyv sets it too); rows of other namespaces are never touched. */
   namespace?: string;
-  /** Clock for the backend's own expiry of rows (keyv's ttl is wall-clock milliseconds). */
   /**
    * Called before every write on a shared `db`: the engine Store in writer-thread mode waits there for its writer
    * thread, so this connection never contends with it for the write lock.
    */
   beforeWrite?: () => void;
+  /** Clock for the backend's own expiry of rows (keyv's ttl is wall-clock milliseconds). */
   now?: () => number;
 }
 

@@ -316,15 +316,24 @@ export class SqliteStore implements Store {
     // The WAL file is truncated back to this size after it has been fully checkpointed.
     this.db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
     this.#migrate();
-    this.#stmts = this.#prepare();
+    // The workflow log creates its table first: #prepare prepares the append to it.
     this.#workflowLog = new SqliteWorkflowLog(this.db);
-    const writerThread = options.writerThread && this.#groupCommit && options.filename !== ':memory:';
-    if (writerThread) {
-      // The writer thread checkpoints after its own commits (SQLite's automatic checkpoints), off the main thread.
-      // A checkpoint from a third connection could not keep up: PASSIVE passes never caught the writer between
+    this.#stmts = this.#prepare();
+    if (options.writerThread && this.#groupCommit && options.filename !== ':memory:') {
+      // The writer thread checkpoints after its own commits (sqlite-writer-worker.mjs), off the main thread. A
+      // checkpoint from a third connection could not keep up: PASSIVE passes never caught the writer between
       // commits, so the WAL was never restarted and grew without bound under load (~50 MB/s here). The main
       // connection, which writes rarely, never checkpoints.
       this.db.pragma('wal_autocheckpoint = 0');
+      this.#onWriteError = options.onWriteError;
+      this.#onFatal = options.onFatal;
+      this.#writer = new SqliteWriter({
+        filename: options.filename,
+        statements: WRITE_SQL,
+        onAck: (ack) => this.#acked(ack),
+        onError: options.onWriteError,
+        onExit: () => this.#fail(new Error('SQLite writer thread exited with writes not committed')),
+      });
     } else if (options.backgroundCheckpoint && options.filename !== ':memory:') {
       this.checkpointer = new WalCheckpointer({
         filename: options.filename,
@@ -333,18 +342,6 @@ export class SqliteStore implements Store {
         onError: options.onCheckpointError,
       });
       this.db.pragma('wal_autocheckpoint = 0');
-    }
-    if (writerThread) {
-      this.#onWriteError = options.onWriteError;
-      this.#onFatal = options.onFatal;
-      this.#writer = new SqliteWriter({
-        filename: options.filename,
-        statements: WRITE_SQL,
-        autoCheckpoint: true,
-        onAck: (ack) => this.#acked(ack),
-        onError: options.onWriteError,
-        onExit: () => this.#fail(new Error('SQLite writer thread exited with writes not committed')),
-      });
     }
   }
 
@@ -368,8 +365,14 @@ export class SqliteStore implements Store {
     return true;
   }
 
-  #op(key: WriteKey, params: unknown): void {
-    this.#ops.push(key, params);
+  /** A hot-path write: into this turn's batch for the writer thread, else on this connection (group-committed). */
+  #write(key: WriteKey, params: unknown[]): void {
+    if (this.#queued()) {
+      this.#ops.push(key, params);
+      return;
+    }
+    this.#batch();
+    this.#stmts[key]!.run(...params);
   }
 
   /** Writer-thread mode: hands this turn's batch to the writer thread (asynchronously; see whenDurable). */
@@ -636,11 +639,8 @@ export class SqliteStore implements Store {
     return {
       insertExecution: p(WRITE_SQL.insertExecution),
       updateExecution: p(WRITE_SQL.updateExecution),
-      updateExecutionCas: p(
-        `UPDATE executions SET status=@status, end_ts=@end_ts, lease=@lease, not_before=@not_before, attempt=@attempt,
-         parameters=@parameters, context=@context, result=@result, log=@log, runner_state=@runner_state
-         WHERE id=@id AND status=@expected`,
-      ),
+      updateExecutionCas: p(`${WRITE_SQL.updateExecution} AND status=@expected`),
+      appendWorkflowTransition: p(WRITE_SQL.appendWorkflowTransition),
       getExecution: p(`SELECT ${EXEC_COLUMNS} FROM executions WHERE id = ?`),
       findExecutionByDedupe: p(`SELECT ${EXEC_COLUMNS} FROM executions WHERE dedupe_key = ?`),
       getExecutionLease: p('SELECT lease FROM executions WHERE id = ?'),
@@ -785,8 +785,6 @@ export class SqliteStore implements Store {
   }
 
   findExecutionByDedupeKey(key: string): ExecutionRecord | undefined {
-    // Joins the group-commit transaction: the lookup that precedes most inserts would otherwise be a read
-    // transaction of its own (WAL read-lock fcntl calls), once per execution.
     if (this.#writer) {
       const id = this.#pendingExecutionDedupe.get(key);
       if (id !== undefined) return this.getExecution(id);
@@ -795,6 +793,8 @@ export class SqliteStore implements Store {
       const row = this.#stmts.findExecutionByDedupe!.get(key) as ExecutionRow | undefined;
       return row ? this.getExecution(row.id) : undefined;
     }
+    // Joins the group-commit transaction: the lookup that precedes most inserts would otherwise be a read
+    // transaction of its own (WAL read-lock fcntl calls), once per execution.
     this.#batch();
     if (this.#pendingExecutionDedupe.has(key)) this.#materialize();
     const row = this.#stmts.findExecutionByDedupe!.get(key) as ExecutionRow | undefined;
@@ -875,12 +875,7 @@ export class SqliteStore implements Store {
   }
 
   appendOutput(chunk: OutputChunk): void {
-    if (this.#queued()) {
-      this.#op('appendOutput', [chunk.execution_id, chunk.seq, chunk.stream, chunk.data, chunk.timestamp]);
-      return;
-    }
-    this.#batch();
-    this.#stmts.appendOutput!.run(chunk.execution_id, chunk.seq, chunk.stream, chunk.data, chunk.timestamp);
+    this.#write('appendOutput', [chunk.execution_id, chunk.seq, chunk.stream, chunk.data, chunk.timestamp]);
   }
 
   listOutput(executionId: string, afterSeq?: number): OutputChunk[] {
@@ -951,7 +946,7 @@ export class SqliteStore implements Store {
       return;
     }
     if (this.#queued()) {
-      this.#op('setTriggerInstanceStatus', [status, id]);
+      this.#ops.push('setTriggerInstanceStatus', [status, id]);
       this.#dirtyTriggerInstances.set(id, 0);
       return;
     }
@@ -1005,19 +1000,13 @@ export class SqliteStore implements Store {
   // ---- rule enforcements
 
   insertRuleEnforcement(enforcement: RuleEnforcement): void {
-    const params = [
+    this.#write('insertRuleEnforcement', [
       enforcement.id,
       enforcement.rule.ref,
       enforcement.trigger_instance_id,
       enforcement.enforced_at,
       JSON.stringify(enforcement),
-    ];
-    if (this.#queued()) {
-      this.#op('insertRuleEnforcement', params);
-      return;
-    }
-    this.#batch();
-    this.#stmts.insertRuleEnforcement!.run(...params);
+    ]);
   }
 
   listRuleEnforcements(query: {
@@ -1074,12 +1063,7 @@ export class SqliteStore implements Store {
   // ---- workflow state
 
   saveWorkflowState(executionId: string, state: unknown): void {
-    if (this.#queued()) {
-      this.#op('saveWorkflowState', [executionId, JSON.stringify(state ?? null)]);
-      return;
-    }
-    this.#batch();
-    this.#stmts.saveWorkflowState!.run(executionId, JSON.stringify(state ?? null));
+    this.#write('saveWorkflowState', [executionId, JSON.stringify(state ?? null)]);
   }
 
   loadWorkflowState(executionId: string): unknown | undefined {
@@ -1089,12 +1073,7 @@ export class SqliteStore implements Store {
   }
 
   appendWorkflowTransition(executionId: string, seq: number, entry: string): void {
-    if (this.#queued()) {
-      this.#op('appendWorkflowTransition', [executionId, seq, entry]);
-      return;
-    }
-    this.#batch();
-    this.#workflowLog.append(executionId, seq, entry);
+    this.#write('appendWorkflowTransition', [executionId, seq, entry]);
   }
 
   listWorkflowTransitions(executionId: string, afterSeq: number): WorkflowTransition[] {
@@ -1165,18 +1144,10 @@ export class SqliteStore implements Store {
   }
 
   transaction<T>(fn: () => T): T {
-    if (this.#writer) {
-      // On this connection, once the writer is idle: it cannot start another batch before this returns.
-      this.#sync();
-      this.#txDepth++;
-      try {
-        return this.db.transaction(fn)();
-      } finally {
-        this.#txDepth--;
-      }
-    }
     // Inside the group-commit batch (or another transaction) this is a savepoint (better-sqlite3 handles that).
-    this.#batch();
+    // With the writer thread it runs on this connection once the writer is idle (#materialize waits for it): no
+    // batch can start before this returns.
+    if (!this.#writer) this.#batch();
     this.#materialize();
     this.#txDepth++;
     try {

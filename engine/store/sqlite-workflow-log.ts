@@ -14,12 +14,12 @@ const SCHEMA = `CREATE TABLE IF NOT EXISTS workflow_log (
   PRIMARY KEY (execution_id, seq)
 ) WITHOUT ROWID`;
 
+/** A row appended to the log: the Store runs it with its other hot-path writes (group-committed or batched). */
 export const APPEND_WORKFLOW_TRANSITION_SQL =
   'INSERT INTO workflow_log (execution_id, seq, entry) VALUES (?, ?, ?)';
 
 export class SqliteWorkflowLog {
   readonly #db: Database.Database;
-  readonly #append: Database.Statement;
   readonly #list: Database.Statement;
   readonly #saveSnapshot: Database.Statement;
   readonly #prune: Database.Statement;
@@ -27,7 +27,6 @@ export class SqliteWorkflowLog {
   constructor(db: Database.Database) {
     this.#db = db;
     db.exec(SCHEMA);
-    this.#append = db.prepare(APPEND_WORKFLOW_TRANSITION_SQL);
     this.#list = db.prepare(
       'SELECT seq, entry FROM workflow_log WHERE execution_id = ? AND seq > ? ORDER BY seq',
     );
@@ -35,10 +34,6 @@ export class SqliteWorkflowLog {
       'INSERT INTO workflow_state (execution_id, state) VALUES (?, ?) ON CONFLICT(execution_id) DO UPDATE SET state = excluded.state',
     );
     this.#prune = db.prepare('DELETE FROM workflow_log WHERE execution_id = ? AND seq <= ?');
-  }
-
-  append(executionId: string, seq: number, entry: string): void {
-    this.#append.run(executionId, seq, entry);
   }
 
   list(executionId: string, afterSeq: number): WorkflowTransition[] {

@@ -7,12 +7,11 @@
  * Batches that queued up while a commit ran are committed together: one commit (its WAL frames and locks) for
  * all of them, so a busy writer falls behind less, not more.
  *
- * Checkpoints: SQLite's automatic ones run after this connection's commits (when checkpoints are not left to a
- * background worker). They are PASSIVE: a reader holding an older snapshot (the main thread reads between commits)
- * stops them short, and then the WAL is never started over. So at most every CHECK_MS the worker looks at the WAL,
- * and past RESTART_FRAMES runs a RESTART checkpoint, waiting at most RESTART_WAIT_MS for readers (if they do not
- * let it finish, the next check tries again): the next commit starts the WAL over, truncated to the store's
- * journal_size_limit.
+ * Checkpoints: SQLite's automatic ones run after this connection's commits. They are PASSIVE: a reader holding an
+ * older snapshot (the main thread reads between commits) stops them short, and then the WAL is never started over.
+ * So at most every CHECK_MS the worker looks at the WAL, and past RESTART_FRAMES runs a RESTART checkpoint, waiting
+ * at most RESTART_WAIT_MS for readers (if they do not let it finish, the next check tries again): the next commit
+ * starts the WAL over, truncated to the store's journal_size_limit (wal-restart.mjs).
  *
  * A statement that fails (a constraint the main thread could not pre-check) is skipped and reported; the rest of
  * the batch still commits, as each statement did when it ran on its own. A failed COMMIT loses the batch: it is
@@ -20,20 +19,21 @@
  */
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { checkpointBounded } from './wal-restart.mjs';
 
-/** @type {{ filename: string, statements: Record<string, string>, autoCheckpoint: boolean, state: Int32Array, port: import('node:worker_threads').MessagePort }} */
-const { filename, statements, autoCheckpoint, state, port } = workerData;
+/** @type {{ filename: string, statements: Record<string, string>, state: Int32Array, port: import('node:worker_threads').MessagePort }} */
+const { filename, statements, state, port } = workerData;
+const BUSY_TIMEOUT_MS = 5000;
 /** @type {import('better-sqlite3').Database | undefined} */
 let connection;
 /** Opened with the first batch: a store closed before it wrote anything never touches the file from here. */
 function database() {
   if (connection) return connection;
   const db = new Database(filename);
-  db.pragma('busy_timeout = 5000');
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = OFF');
   db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
-  if (!autoCheckpoint) db.pragma('wal_autocheckpoint = 0');
   connection = db;
   return db;
 }
@@ -49,17 +49,9 @@ let lastCheck = 0;
 /** After a commit: a WAL that PASSIVE checkpoints could not start over gets a RESTART. */
 function bound() {
   const now = performance.now();
-  if (!autoCheckpoint || now - lastCheck < CHECK_MS) return;
+  if (now - lastCheck < CHECK_MS) return;
   lastCheck = now;
-  const db = database();
-  const [row] = /** @type {Array<{ log: number }>} */ (db.pragma('wal_checkpoint(PASSIVE)'));
-  if (!row || row.log < RESTART_FRAMES) return;
-  db.pragma(`busy_timeout = ${RESTART_WAIT_MS}`);
-  try {
-    db.pragma('wal_checkpoint(RESTART)');
-  } finally {
-    db.pragma('busy_timeout = 5000');
-  }
+  checkpointBounded(database(), RESTART_FRAMES, { waitMs: RESTART_WAIT_MS, busyTimeoutMs: BUSY_TIMEOUT_MS });
 }
 
 /** @type {Map<string, import('better-sqlite3').Statement>} */

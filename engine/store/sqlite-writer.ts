@@ -14,8 +14,6 @@ export interface SqliteWriterOptions {
   filename: string;
   /** The statements a batch may name, by key. */
   statements: Record<string, string>;
-  /** False when WAL checkpoints run elsewhere (the background checkpointer). */
-  autoCheckpoint: boolean;
   /** Called once per batch, in order, on this thread: from the event loop or inside `waitFor`. */
   onAck(ack: WriterAck): void;
   /** Called when the thread reports an error of its own (it could not load, a checkpoint failed). */
@@ -46,7 +44,7 @@ export class SqliteWriter {
   #acked = 0;
   #stopped = false;
   #exited = false;
-  #exit?: Promise<void>;
+  readonly #exit: Promise<void>;
 
   constructor(options: SqliteWriterOptions) {
     this.#onAck = options.onAck;
@@ -57,7 +55,6 @@ export class SqliteWriter {
       workerData: {
         filename: options.filename,
         statements: options.statements,
-        autoCheckpoint: options.autoCheckpoint,
         state: this.#state,
         port: port2,
       },
@@ -66,7 +63,7 @@ export class SqliteWriter {
       execArgv: [],
     });
     this.#worker.unref();
-    this.#worker.on('error', (error) => options.onError?.(`SQLite writer thread failed: ${error.message}`));
+    this.#worker.on('error', (error) => this.#onError?.(`SQLite writer thread failed: ${error.message}`));
     this.#exit = new Promise((resolve) =>
       this.#worker.once('exit', () => {
         this.#exited = true;

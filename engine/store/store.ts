@@ -133,7 +133,7 @@ export interface Store {
   /**
    * True when commits happen off this thread and in the order of the writes (SQLite writer-thread mode): work
    * that follows a write need not wait for its commit — a crash loses the later writes with the earlier — unless it
-   * causes an outside effect (then `flush`).
+   * causes an outside effect (then `whenDurable`).
    */
   readonly orderedCommits?: boolean;
   /** Optional (ordered commits): starts committing the writes batched so far now, without waiting for it. */

@@ -12,22 +12,18 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { checkpointBounded } from './wal-restart.mjs';
 
 /** @type {{ filename: string, intervalMs: number, restartFrames: number }} */
 const { filename, intervalMs, restartFrames } = workerData;
 const db = new Database(filename);
-db.pragma('busy_timeout = 5000');
+const BUSY_TIMEOUT_MS = 5000;
+db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
 
 function checkpoint() {
   try {
-    /** @type {Array<{busy: number, log: number, checkpointed: number}>} */
-    let [row] = /** @type {any} */ (db.pragma('wal_checkpoint(PASSIVE)'));
-    let restarted = false;
-    if (row.log >= restartFrames) {
-      [row] = /** @type {any} */ (db.pragma('wal_checkpoint(RESTART)'));
-      restarted = row.busy === 0;
-    }
-    parentPort?.postMessage({ type: 'checkpoint', ...row, restarted });
+    const report = checkpointBounded(db, restartFrames, { busyTimeoutMs: BUSY_TIMEOUT_MS });
+    parentPort?.postMessage({ type: 'checkpoint', ...report });
   } catch (error) {
     parentPort?.postMessage({
       type: 'error',

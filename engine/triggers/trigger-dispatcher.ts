@@ -30,8 +30,9 @@ const MAX_BACKLOG = 50_000;
  * pending instances left by a crash are processed again by `processPending()` on start.
  *
  * Accept first, process next (st2 splits its API and rules engine the same way): instances wait in a FIFO and are
- * processed after the commit that answers the webhooks of the turn (with ordered commits: from the next turn on), about SLICE_BUDGET_MS of them per turn, so a
- * burst is answered at once and worked off right after; a backlog past MAX_BACKLOG slows accepting instead.
+ * processed after the commit that answers the webhooks of the turn (with ordered commits: from the next turn on),
+ * about SLICE_BUDGET_MS of them per turn, so a burst is answered at once and worked off right after; a backlog past
+ * MAX_BACKLOG slows accepting instead.
  */
 export class TriggerDispatcher {
   readonly #store: Store;

@@ -221,7 +221,6 @@ describe('SqliteStore writer-thread failures', () => {
     const writer = new SqliteWriter({
       filename: join(dir, 'missing', 'squall.db'), // its connection cannot open
       statements: { noop: 'SELECT 1' },
-      autoCheckpoint: true,
       onAck: (ack) => acks.push(ack),
     });
     const seq = writer.post(['noop', []]);
