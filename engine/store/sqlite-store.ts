@@ -155,7 +155,7 @@ export interface SqliteStoreOptions {
    * this on; short-lived CLI processes and tests keep SQLite's automatic checkpoints).
    */
   backgroundCheckpoint?: boolean;
-  /** How often the background worker checkpoints (default 500 ms). */
+  /** How often the background worker checkpoints (default 500 ms; in writer-thread mode WRITER_MODE_CHECKPOINT_MS). */
   checkpointIntervalMs?: number;
   /** WAL frames past which the background worker's checkpoint is a RESTART (see WalCheckpointerOptions). */
   checkpointRestartFrames?: number;
@@ -177,6 +177,12 @@ export interface SqliteStoreOptions {
    */
   onFatal?(error: Error): void;
 }
+
+/**
+ * How often the checkpoint thread of writer-thread mode copies WAL pages into the file (ms): often, so that little
+ * is left for the RESTART that starts the WAL over, which holds up a batch.
+ */
+const WRITER_MODE_CHECKPOINT_MS = 10;
 
 const EXEC_COLUMNS =
   'id, action, runner, status, parent, start_ts, end_ts, lease, not_before, attempt, parameters, context, result, log, runner_state';
@@ -320,16 +326,25 @@ export class SqliteStore implements Store {
     this.#workflowLog = new SqliteWorkflowLog(this.db);
     this.#stmts = this.#prepare();
     if (options.writerThread && this.#groupCommit && options.filename !== ':memory:') {
-      // The writer thread checkpoints after its own commits (sqlite-writer-worker.mjs), off the main thread. A
-      // checkpoint from a third connection could not keep up: PASSIVE passes never caught the writer between
-      // commits, so the WAL was never restarted and grew without bound under load (~50 MB/s here). The main
-      // connection, which writes rarely, never checkpoints.
+      // Commits on the writer thread only append to the WAL; a checkpoint thread copies pages into the file every
+      // few ms alongside them and tells the writer how long the WAL is, and the writer starts it over between
+      // batches when it grows (sqlite-writer-worker.mjs). Checkpoints inside the commits held up the webhooks that
+      // waited for them (the bench's p99). The main connection, which writes rarely, never checkpoints.
       this.db.pragma('wal_autocheckpoint = 0');
+      const walFrames = new Int32Array(new SharedArrayBuffer(4));
+      this.checkpointer = new WalCheckpointer({
+        filename: options.filename,
+        intervalMs: options.checkpointIntervalMs ?? WRITER_MODE_CHECKPOINT_MS,
+        restartFrames: Number.POSITIVE_INFINITY,
+        walFrames,
+        onError: options.onCheckpointError,
+      });
       this.#onWriteError = options.onWriteError;
       this.#onFatal = options.onFatal;
       this.#writer = new SqliteWriter({
         filename: options.filename,
         statements: WRITE_SQL,
+        walFrames,
         onAck: (ack) => this.#acked(ack),
         onError: options.onWriteError,
         onExit: () => this.#fail(new Error('SQLite writer thread exited with writes not committed')),

@@ -7,11 +7,14 @@
  * Batches that queued up while a commit ran are committed together: one commit (its WAL frames and locks) for
  * all of them, so a busy writer falls behind less, not more.
  *
- * Checkpoints: SQLite's automatic ones run after this connection's commits. They are PASSIVE: a reader holding an
- * older snapshot (the main thread reads between commits) stops them short, and then the WAL is never started over.
- * So at most every CHECK_MS the worker looks at the WAL, and past RESTART_FRAMES runs a RESTART checkpoint, waiting
- * at most RESTART_WAIT_MS for readers (if they do not let it finish, the next check tries again): the next commit
- * starts the WAL over, truncated to the store's journal_size_limit (wal-restart.mjs).
+ * Checkpoints are not this thread's work: copying WAL pages into the database file inside a COMMIT held up every
+ * batch that waited for it (1% of commits took 3–9 ms, and the webhooks they answered with them: the bench's p99).
+ * A checkpoint thread of its own (wal-checkpoint-worker.mjs) runs PASSIVE passes every few ms alongside the commits
+ * and publishes the WAL's length in `walFrames`. A PASSIVE pass never finds the WAL idle under sustained load, so
+ * it never starts over; at most every CHECK_MS this thread looks at that length and, past RESTART_FRAMES, runs a
+ * RESTART checkpoint — little is left to copy by then — waiting at most RESTART_WAIT_MS for readers (if they do not
+ * let it finish, the next look tries again): the next commit starts the WAL over, truncated to the store's
+ * journal_size_limit (wal-restart.mjs).
  *
  * A statement that fails (a constraint the main thread could not pre-check) is skipped and reported; the rest of
  * the batch still commits, as each statement did when it ran on its own. A failed COMMIT loses the batch: it is
@@ -19,10 +22,13 @@
  */
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { checkpointBounded } from './wal-restart.mjs';
+import { restartWal } from './wal-restart.mjs';
 
-/** @type {{ filename: string, statements: Record<string, string>, state: Int32Array, port: import('node:worker_threads').MessagePort }} */
-const { filename, statements, state, port } = workerData;
+/**
+ * @type {{ filename: string, statements: Record<string, string>, state: Int32Array, walFrames?: Int32Array,
+ *   port: import('node:worker_threads').MessagePort }}
+ */
+const { filename, statements, state, walFrames, port } = workerData;
 const BUSY_TIMEOUT_MS = 5000;
 /** @type {import('better-sqlite3').Database | undefined} */
 let connection;
@@ -34,24 +40,28 @@ function database() {
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = OFF');
   db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
+  // The checkpoint thread copies pages; commits here only append to the WAL. (With none, SQLite's automatic
+  // checkpoints stay on.)
+  if (walFrames) db.pragma('wal_autocheckpoint = 0');
   connection = db;
   return db;
 }
 
-/** How often, at most, the WAL's length is looked at after a commit. */
+/** How often, at most, the WAL's length is looked at after a commit: each RESTART holds the next batch up. */
 const CHECK_MS = 250;
-/** WAL frames past which the worker forces a RESTART checkpoint (16 MB of 4 KiB pages). */
+/** WAL frames past which the worker runs a RESTART checkpoint (16 MB of 4 KiB pages). */
 const RESTART_FRAMES = 4096;
 /** How long a RESTART checkpoint may wait for readers: commits wait behind it. */
 const RESTART_WAIT_MS = 100;
-let lastCheck = 0;
+let lastCheck = Number.NEGATIVE_INFINITY;
 
-/** After a commit: a WAL that PASSIVE checkpoints could not start over gets a RESTART. */
+/** After a commit: a WAL that the checkpoint thread's PASSIVE passes could not start over gets a RESTART. */
 function bound() {
   const now = performance.now();
-  if (now - lastCheck < CHECK_MS) return;
+  if (!walFrames || now - lastCheck < CHECK_MS || Atomics.load(walFrames, 0) < RESTART_FRAMES) return;
   lastCheck = now;
-  checkpointBounded(database(), RESTART_FRAMES, { waitMs: RESTART_WAIT_MS, busyTimeoutMs: BUSY_TIMEOUT_MS });
+  const { restarted } = restartWal(database(), { waitMs: RESTART_WAIT_MS, busyTimeoutMs: BUSY_TIMEOUT_MS });
+  if (restarted) Atomics.store(walFrames, 0, 0);
 }
 
 /** @type {Map<string, import('better-sqlite3').Statement>} */

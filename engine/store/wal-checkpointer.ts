@@ -8,8 +8,11 @@ export interface WalCheckpointerOptions {
   /**
    * WAL frames past which a checkpoint is a RESTART (writers wait for it; the WAL then starts over) rather than a
    * PASSIVE pass that a busy writer always outruns. Default 16,384 (64 MB of 4 KiB pages: the journal_size_limit).
+   * `Infinity`: PASSIVE passes only (the writer thread starts the WAL over itself).
    */
   restartFrames?: number;
+  /** Where each pass publishes the WAL's length in frames (shared with the writer thread, which acts on it). */
+  walFrames?: Int32Array;
   /** Called when a checkpoint fails (logged by the owner); the next interval tries again. */
   onError?(message: string): void;
 }
@@ -38,6 +41,7 @@ export class WalCheckpointer {
         filename: options.filename,
         intervalMs: options.intervalMs ?? 500,
         restartFrames: options.restartFrames ?? 16_384,
+        walFrames: options.walFrames,
       },
       // Never inherit the parent's loader or profiler flags: the worker is plain JavaScript.
       execArgv: [],

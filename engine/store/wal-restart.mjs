@@ -1,10 +1,10 @@
 // @ts-check
 /**
- * One WAL checkpoint that keeps the WAL bounded, shared by the two workers that checkpoint (sqlite-writer-worker.mjs,
- * wal-checkpoint-worker.mjs). A PASSIVE pass copies what it can without blocking anyone; but while commits keep
- * coming, or a reader holds an older snapshot, the WAL is never started over and grows without bound. Past
- * `restartFrames` the pass is followed by a RESTART: writers wait while it copies the rest, and the next write
- * starts the WAL over (truncated to the connection's journal_size_limit).
+ * WAL checkpoints that keep the WAL bounded (wal-checkpoint-worker.mjs runs checkpointBounded, the writer thread of
+ * sqlite-writer-worker.mjs runs restartWal). A PASSIVE pass copies what it can without blocking anyone; but while
+ * commits keep coming, or a reader holds an older snapshot, the WAL is never started over and grows without bound.
+ * A RESTART makes writers wait while it copies the rest, and the next write starts the WAL over (truncated to the
+ * connection's journal_size_limit).
  */
 
 /**
@@ -17,13 +17,25 @@
  */
 export function checkpointBounded(db, restartFrames, busy) {
   /** @typedef {{ busy: number, log: number, checkpointed: number }} CheckpointRow (one row, always) */
-  let [row] = /** @type {[CheckpointRow]} */ (db.pragma('wal_checkpoint(PASSIVE)'));
+  const [row] = /** @type {[CheckpointRow]} */ (db.pragma('wal_checkpoint(PASSIVE)'));
   if (row.log < restartFrames) return { ...row, restarted: false };
+  return restartWal(db, busy);
+}
+
+/**
+ * A RESTART checkpoint: copies what is left of the WAL, then waits for readers so that the next write starts the WAL
+ * over (`restarted`). Writers wait behind it.
+ * @param {import('better-sqlite3').Database} db
+ * @param {{ waitMs?: number, busyTimeoutMs: number }} busy as for checkpointBounded
+ * @returns {{ busy: number, log: number, checkpointed: number, restarted: boolean }}
+ */
+export function restartWal(db, busy) {
+  /** @typedef {{ busy: number, log: number, checkpointed: number }} CheckpointRow (one row, always) */
   if (busy.waitMs !== undefined) db.pragma(`busy_timeout = ${busy.waitMs}`);
   try {
-    [row] = /** @type {[CheckpointRow]} */ (db.pragma('wal_checkpoint(RESTART)'));
+    const [row] = /** @type {[CheckpointRow]} */ (db.pragma('wal_checkpoint(RESTART)'));
+    return { ...row, restarted: row.busy === 0 };
   } finally {
     if (busy.waitMs !== undefined) db.pragma(`busy_timeout = ${busy.busyTimeoutMs}`);
   }
-  return { ...row, restarted: row.busy === 0 };
 }
