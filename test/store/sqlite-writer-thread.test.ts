@@ -250,7 +250,12 @@ describe('SqliteStore writer-thread checkpoints', () => {
     dir = mkdtempSync(join(tmpdir(), 'squall-writer-'));
     const file = join(dir, 'squall.db');
     // As the server opens it.
-    const store = new SqliteStore({ filename: file, groupCommit: true, backgroundCheckpoint: true, writerThread: true });
+    const store = new SqliteStore({
+      filename: file,
+      groupCommit: true,
+      backgroundCheckpoint: true,
+      writerThread: true,
+    });
     try {
       expect(store.checkpointer?.running).toBe(true);
       // Writes spread over turns with pauses between them, as a server sees them (never a timed assertion).
