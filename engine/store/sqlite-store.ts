@@ -1226,8 +1226,8 @@ export class SqliteStore implements Store {
     if (!this.db.open) return;
     if (!this.#failed) this.flush();
     this.#writer?.stopSync();
-    // The worker closes its connection on its own; the WAL left behind is replayed by the next open.
-    void this.checkpointer?.stop();
+    // Nothing touches the files once this returns: the checkpoint thread's connection is closed too.
+    this.checkpointer?.stopSync();
     this.db.close();
   }
 }

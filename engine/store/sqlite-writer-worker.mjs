@@ -154,6 +154,8 @@ port.on('message', (message) => {
   if (batches.length > 0) commit(batches);
   if (stopping) {
     connection?.close();
+    Atomics.store(state, 1, 1);
+    Atomics.notify(state, 1);
     port.close();
   }
 });

@@ -43,7 +43,8 @@ const WAIT_LIMIT_MS = 30_000;
 export class SqliteWriter {
   readonly #worker: Worker;
   readonly #port: MessagePort;
-  readonly #state = new Int32Array(new SharedArrayBuffer(4));
+  /** [0]: the last batch committed; [1]: 1 once the worker's connection is closed (stopSync waits on it). */
+  readonly #state = new Int32Array(new SharedArrayBuffer(8));
   readonly #onAck: (ack: WriterAck) => void;
   readonly #onError?: (message: string) => void;
   #posted = 0;
@@ -139,12 +140,18 @@ export class SqliteWriter {
     return this.#worker.terminate();
   }
 
-  /** Waits for every batch, then stops the worker without waiting for the thread to exit. */
+  /**
+   * Waits for every batch, then stops the worker and blocks until its connection is closed, so the caller may delete
+   * the database files right away. The thread itself exits shortly after.
+   */
   stopSync(): void {
     if (this.#stopped) return;
     if (!this.#exited) this.waitFor(this.#posted);
     this.#stopped = true;
     this.#port.postMessage('stop');
+    // Bounded: a worker that died without closing must not hang the caller.
+    for (let waited = 0; Atomics.load(this.#state, 1) === 0 && !this.#exited && waited < 5_000; waited += 50)
+      Atomics.wait(this.#state, 1, 0, 50);
   }
 
   /** Waits for every batch and for the thread to exit (its connection closed). */

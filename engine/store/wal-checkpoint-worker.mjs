@@ -17,8 +17,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { checkpointBounded } from './wal-restart.mjs';
 
-/** @type {{ filename: string, intervalMs: number, restartFrames: number, walFrames?: Int32Array }} */
-const { filename, intervalMs, restartFrames, walFrames } = workerData;
+/** @type {{ filename: string, intervalMs: number, restartFrames: number, walFrames?: Int32Array, closed: Int32Array }} */
+const { filename, intervalMs, restartFrames, walFrames, closed } = workerData;
 const db = new Database(filename);
 const BUSY_TIMEOUT_MS = 5000;
 db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
@@ -44,6 +44,8 @@ parentPort?.on('message', (message) => {
   if (message === 'stop') {
     clearInterval(timer);
     db.close();
+    Atomics.store(closed, 0, 1);
+    Atomics.notify(closed, 0);
     parentPort?.close();
   }
 });

@@ -32,6 +32,8 @@ export interface CheckpointReport {
 export class WalCheckpointer {
   readonly #worker: Worker;
   readonly #reports = new Set<(report: CheckpointReport) => void>();
+  /** Set to 1 by the worker once its connection is closed (stopSync waits on it). */
+  readonly #closed = new Int32Array(new SharedArrayBuffer(4));
   #exited = false;
   #stopping?: Promise<void>;
 
@@ -42,6 +44,7 @@ export class WalCheckpointer {
         intervalMs: options.intervalMs ?? 500,
         restartFrames: options.restartFrames ?? 16_384,
         walFrames: options.walFrames,
+        closed: this.#closed,
       },
       // Never inherit the parent's loader or profiler flags: the worker is plain JavaScript.
       execArgv: [],
@@ -73,6 +76,21 @@ export class WalCheckpointer {
   stop(): Promise<void> {
     this.#stopping ??= this.#exited ? Promise.resolve() : this.#stop();
     return this.#stopping;
+  }
+
+  /**
+   * Stops the worker and blocks until its connection is closed (a pass in progress finishes first), so the caller
+   * may delete the database files right away. The thread itself exits shortly after.
+   */
+  stopSync(): void {
+    if (this.#exited) return;
+    if (!this.#stopping) {
+      this.#stopping = new Promise((resolve) => this.#worker.once('exit', () => resolve()));
+      this.#worker.postMessage('stop');
+    }
+    // Bounded: a worker that died without closing must not hang the caller.
+    for (let waited = 0; Atomics.load(this.#closed, 0) === 0 && !this.#exited && waited < 5_000; waited += 50)
+      Atomics.wait(this.#closed, 0, 0, 50);
   }
 
   get running(): boolean {

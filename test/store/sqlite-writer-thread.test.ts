@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -273,6 +273,21 @@ describe('SqliteStore writer-thread checkpoints', () => {
     } finally {
       await store.closeAsync();
     }
+  });
+
+  it('close() returns once every thread has closed its connection: the files may be deleted right away', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'squall-writer-'));
+    const store = new SqliteStore({
+      filename: join(dir, 'squall.db'),
+      groupCommit: true,
+      backgroundCheckpoint: true,
+      writerThread: true,
+    });
+    store.insertTriggerInstance(instance('t1'));
+    await store.whenDurable();
+    store.close();
+    // The last connection to close removes the WAL and its index: that was this thread's, so none is left open.
+    expect(readdirSync(dir)).toEqual(['squall.db']);
   });
 
   it('the writer runs a RESTART checkpoint between batches once the checkpoint thread reports a long WAL', () => {
