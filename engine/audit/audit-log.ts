@@ -13,6 +13,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { dirname } from 'node:path';
+import { isoNow } from '../time/iso-now.ts';
 
 export const MASK = '********';
 
@@ -65,6 +66,19 @@ function spliceable(entry: Record<string, unknown>): boolean {
   return true;
 }
 const SECRET_KEY = /pass(word|phrase)?$|secret|token|api[_-]?key|private[_-]?key|authorization|cookie/i;
+/** SECRET_KEY's verdict per key name: the engine's entries repeat the same few keys thousands of times a second. */
+const secretKeyVerdicts = new Map<string, boolean>();
+const VERDICTS_KEPT = 1_000;
+
+function isSecretKey(key: string): boolean {
+  let verdict = secretKeyVerdicts.get(key);
+  if (verdict === undefined) {
+    verdict = SECRET_KEY.test(key);
+    // Keys can come from payloads: the cache stays bounded.
+    if (secretKeyVerdicts.size < VERDICTS_KEPT) secretKeyVerdicts.set(key, verdict);
+  }
+  return verdict;
+}
 
 /**
  * Masks values of secret-looking keys, and listed secret strings anywhere. Copy-on-write: a value with nothing to
@@ -96,7 +110,7 @@ export function maskSecrets(value: unknown, secrets: readonly string[] = NO_SECR
     if (!Object.hasOwn(source, k)) continue;
     const v = source[k];
     const masked =
-      v !== null && v !== undefined && typeof v !== 'object' && SECRET_KEY.test(k)
+      v !== null && v !== undefined && typeof v !== 'object' && isSecretKey(k)
         ? MASK
         : maskSecrets(v, secrets);
     if (masked !== v) {
@@ -176,7 +190,7 @@ export class AuditLog {
     if (this.#closed) throw new Error(`audit log ${this.path} is closed`);
     const secrets = this.#secrets ? [...this.#secrets()] : NO_SECRETS;
     const masked = maskSecrets(entry, secrets) as AuditEntry;
-    const ts = new Date().toISOString();
+    const ts = isoNow();
     // The line is `{ts, ...fields, prev, hash}`; the verifier re-serialises the parsed line minus `hash`, so the
     // text hashed must be exactly JSON.stringify of that object. Entries whose keys would reorder or collide
     // (integer-like keys, their own ts/prev/hash) take the object path; the rest are spliced as text.

@@ -23,6 +23,7 @@ import type {
 } from '../runners/runner.ts';
 import { newObjectId } from '../store/object-id.ts';
 import type { ExecutionQuery, Store } from '../store/store.ts';
+import { isoNow } from '../time/iso-now.ts';
 import { killOrphanedProcessGroups } from './orphans.ts';
 import { actionParameterSchema, resolveParameters } from './parameters.ts';
 import { attributeKey, CONCURRENCY_STATUSES, type ConcurrencyPolicy, policiesFor } from './policies.ts';
@@ -144,9 +145,7 @@ function iso(date: Date | string | undefined): string | undefined {
   return typeof date === 'string' ? date : date.toISOString();
 }
 
-function now(): string {
-  return new Date().toISOString();
-}
+const now = isoNow;
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -1220,7 +1219,11 @@ export class ExecutionService {
       parameters = showSecrets ? this.#decryptParameters(rec) : { ...rec.parameters };
       if (!showSecrets) for (const n of names) if (n in parameters) parameters[n] = MASK;
     }
-    return { ...rec, parameters, log: [...rec.log] };
+    // Spread, then set: a spread that also overrides keys is ~2× slower, and a view is made per status change.
+    const view = { ...rec };
+    view.parameters = parameters;
+    view.log = [...rec.log];
+    return view;
   }
 
   #auditStatus(rec: ExecutionRecord, status: ExecutionStatus, extra: Record<string, unknown> = {}): void {

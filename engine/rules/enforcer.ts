@@ -9,6 +9,7 @@ import type { RuleEnforcement } from '../model/rule.ts';
 import type { TriggerInstance } from '../model/trigger.ts';
 import type { ExecutionRequest } from '../runners/runner.ts';
 import type { Store } from '../store/store.ts';
+import { isoNow } from '../time/iso-now.ts';
 import { renderRuleActionParameters, untrustedRuleParameters } from './action-parameters.ts';
 import type { St2kv } from './criteria.ts';
 import type { RuleEngine, RuleMatch } from './rule-engine.ts';
@@ -73,7 +74,7 @@ export async function enforceRules(
   deps: EnforcerDeps,
 ): Promise<RuleEnforcement[]> {
   const st2kv = await deps.st2kv?.();
-  const now = () => (deps.now ? deps.now() : new Date()).toISOString();
+  const now = () => (deps.now ? deps.now().toISOString() : isoNow());
   const matches = deps.engine.match(instance, { st2kv });
   const out: RuleEnforcement[] = [];
   const record = (e: Omit<RuleEnforcement, 'id' | 'enforced_at' | 'trigger_instance_id'>) => {

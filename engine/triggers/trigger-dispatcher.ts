@@ -3,6 +3,7 @@ import type { Logger } from '../log/logger.ts';
 import type { TriggerInstance } from '../model/index.ts';
 import { newObjectId } from '../store/object-id.ts';
 import type { Store } from '../store/store.ts';
+import { isoNow } from '../time/iso-now.ts';
 
 export interface DispatchOptions {
   /** Trigger parameters the instance was fired for (webhook `{url}`), used to pick rules. */
@@ -69,7 +70,7 @@ export class TriggerDispatcher {
       trigger,
       trigger_parameters: options.parameters,
       payload,
-      occurrence_time: new Date().toISOString(),
+      occurrence_time: isoNow(),
       status: 'pending',
       dedupe_key: options.dedupeKey ? `${trigger}:${options.dedupeKey}` : undefined,
     };
