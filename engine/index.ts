@@ -26,7 +26,7 @@ import { PackConfigService, type PackConfigServiceOptions } from './pack-configs
 import { createPackLifecycle } from './pack-install/engine-packs.ts';
 import { loadRegistry } from './packs/discover.ts';
 import type { Registry } from './packs/registry.ts';
-import { enforceRules } from './rules/enforcer.ts';
+import { type EnforcerDeps, enforceRules } from './rules/enforcer.ts';
 import { RuleEngine } from './rules/rule-engine.ts';
 import { ActionChainRunner, attachActionChainRunner } from './runners/action-chain/action-chain-runner.ts';
 import { createBuiltinRunners, type InquiryRequest } from './runners/index.ts';
@@ -323,6 +323,15 @@ export async function createEngine(config: EngineConfig, options: CreateEngineOp
     return executions.request({ ...request, dedupeKey });
   };
 
+  // Made once, not per trigger instance: what enforceRules needs when the rules read no datastore values.
+  const enforcerDeps: EnforcerDeps = {
+    engine: ruleEngine,
+    getAction: (ref) => registry.getAction(ref),
+    store,
+    requestExecution,
+    newId: newObjectId,
+  };
+
   const dispatcher: TriggerDispatcher = new TriggerDispatcher({
     store,
     events,
@@ -337,15 +346,18 @@ export async function createEngine(config: EngineConfig, options: CreateEngineOp
             missing: 'empty',
           })
         : undefined;
-      const enforcements = await enforceRules(instance, {
-        engine: ruleEngine,
-        getAction: (ref) => registry.getAction(ref),
-        store,
-        requestExecution: (request) =>
-          requestExecution(decrypted.length ? { ...request, secretValues: [...decrypted] } : request),
-        newId: newObjectId,
-        ...(kv ? { st2kv: () => kv.st2kv, extraContext: () => ({ __decrypt_kv: kv.__decrypt_kv }) } : {}),
-      });
+      const enforcements = await enforceRules(
+        instance,
+        kv
+          ? {
+              ...enforcerDeps,
+              requestExecution: (request) =>
+                requestExecution(decrypted.length ? { ...request, secretValues: [...decrypted] } : request),
+              st2kv: () => kv.st2kv,
+              extraContext: () => ({ __decrypt_kv: kv.__decrypt_kv }),
+            }
+          : enforcerDeps,
+      );
       for (const e of enforcements) {
         // A succeeded enforcement is audited by its execution's line (rule and trigger instance are in it).
         if (e.status !== 'failed') continue;

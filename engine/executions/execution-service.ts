@@ -585,12 +585,19 @@ export class ExecutionService {
       active.timer.unref?.();
     }
     // The per-execution child logger is made when something logs (a noop run at thousands/s never does).
-    let runLogger: Logger | undefined;
-    const logger = (): Logger =>
-      (runLogger ??= redactingLogger(
-        this.#d.logger.child({ execution_id: rec.id, action: rec.action, runner: runner.name }),
-        redactor,
-      ));
+    // Methods rather than arrow functions here and in the runner context: tsx names every arrow function kept in a
+    // variable or property with a defineProperty call (esbuild's keepNames), a cost paid per execution.
+    const service = this;
+    const lazy = {
+      runLogger: undefined as Logger | undefined,
+      logger(): Logger {
+        this.runLogger ??= redactingLogger(
+          service.#d.logger.child({ execution_id: rec.id, action: rec.action, runner: runner.name }),
+          redactor,
+        );
+        return this.runLogger;
+      },
+    };
     let outcome: RunnerResult;
     if (action.load_errors?.length) {
       outcome = {
@@ -608,12 +615,16 @@ export class ExecutionService {
           return controllerOf(active).signal;
         },
         timeoutMs: seconds ? seconds * 1000 : undefined,
-        output: (stream, data) => this.#output(active, stream, data),
+        output(stream, data) {
+          service.#output(active, stream, data);
+        },
         get logger() {
-          return logger();
+          return lazy.logger();
         },
         services: await this.#runnerServices(action, rec, redactor),
-        addSecret: (value) => redactor.add(value),
+        addSecret(value) {
+          redactor.add(value);
+        },
         outputCapBytes: this.#d.config.executions.outputCapBytes,
         resumed,
         record: rec,
@@ -629,7 +640,7 @@ export class ExecutionService {
           ? { status: active.abortKind }
           : await Promise.race([runner.run(ctx), giveUp]);
       } catch (error) {
-        logger().warn({ err: error }, 'runner threw');
+        lazy.logger().warn({ err: error }, 'runner threw');
         outcome = { status: 'failed', result: { error: redactor.text(message(error)) } };
       }
     }
@@ -752,12 +763,7 @@ export class ExecutionService {
     if (result !== undefined) next.result = result;
     // Lease fencing: a worker whose lease was taken over (recovered elsewhere) must not write the outcome.
     const heldLease = rec.lease;
-    const fenced = (): boolean => {
-      if (!heldLease || !this.#store.getExecutionLease) return false;
-      const current = this.#store.getExecutionLease(rec.id);
-      return current !== undefined && current !== null && current !== heldLease;
-    };
-    if (fenced()) {
+    if (this.#leaseTaken(rec.id, heldLease)) {
       this.#d.logger.warn(
         { execution_id: rec.id, status, lease: heldLease },
         'stale lease: outcome write rejected',
@@ -802,8 +808,9 @@ export class ExecutionService {
     Object.assign(rec, next);
     if (next.lease === undefined) delete rec.lease;
     if (next.not_before === undefined) delete rec.not_before;
-    this.#auditStatus(rec, status);
-    const view = this.#view(rec);
+    // `rec` now holds what `next` holds, but `delete` made it a slow (dictionary-mode) object: read from `next`.
+    this.#auditStatus(next, status);
+    const view = this.#view(next);
     this.#d.events.emit('execution__update', view);
     for (const listener of this.#listeners) {
       try {
@@ -821,6 +828,13 @@ export class ExecutionService {
     this.#recheckDelayed(rec.action);
     this.#checkIdle();
     return true;
+  }
+
+  /** True when `heldLease` was taken over (the execution recovered elsewhere): its outcome must not be written. */
+  #leaseTaken(id: string, heldLease: string | undefined): boolean {
+    if (!heldLease || !this.#store.getExecutionLease) return false;
+    const current = this.#store.getExecutionLease(id);
+    return current !== undefined && current !== null && current !== heldLease;
   }
 
   #maybeRetry(rec: ExecutionRecord): void {

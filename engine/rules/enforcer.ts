@@ -65,6 +65,25 @@ async function enforceOne(
   }
 }
 
+/** Writes one enforcement (a function of its own, not a closure per call: see ExecutionService#run on why). */
+function recordEnforcement(
+  e: Omit<RuleEnforcement, 'id' | 'enforced_at' | 'trigger_instance_id'>,
+  instance: TriggerInstance,
+  deps: EnforcerDeps,
+): RuleEnforcement {
+  const enforcement: RuleEnforcement = {
+    id: deps.newId(),
+    rule: e.rule,
+    trigger_instance_id: instance.id,
+    status: e.status,
+    enforced_at: deps.now ? deps.now().toISOString() : isoNow(),
+  };
+  if (e.execution_id !== undefined) enforcement.execution_id = e.execution_id;
+  if (e.failure_reason !== undefined) enforcement.failure_reason = e.failure_reason;
+  deps.store.insertRuleEnforcement(enforcement);
+  return enforcement;
+}
+
 /**
  * Matches the instance against the engine's rules and enforces every match. Returns the enforcements written,
  * in rule order (criteria failures of a rule first, then its execution request).
@@ -74,29 +93,21 @@ export async function enforceRules(
   deps: EnforcerDeps,
 ): Promise<RuleEnforcement[]> {
   const st2kv = await deps.st2kv?.();
-  const now = () => (deps.now ? deps.now().toISOString() : isoNow());
   const matches = deps.engine.match(instance, { st2kv });
   const out: RuleEnforcement[] = [];
-  const record = (e: Omit<RuleEnforcement, 'id' | 'enforced_at' | 'trigger_instance_id'>) => {
-    const enforcement: RuleEnforcement = {
-      id: deps.newId(),
-      rule: e.rule,
-      trigger_instance_id: instance.id,
-      status: e.status,
-      enforced_at: now(),
-    };
-    if (e.execution_id !== undefined) enforcement.execution_id = e.execution_id;
-    if (e.failure_reason !== undefined) enforcement.failure_reason = e.failure_reason;
-    deps.store.insertRuleEnforcement(enforcement);
-    out.push(enforcement);
-  };
   for (const match of matches) {
     for (const reason of match.failure_reasons ?? []) {
-      record({ rule: { ref: match.rule.ref }, status: 'failed', failure_reason: reason });
+      out.push(
+        recordEnforcement(
+          { rule: { ref: match.rule.ref }, status: 'failed', failure_reason: reason },
+          instance,
+          deps,
+        ),
+      );
     }
     if (!match.matched) continue;
     const result = await enforceOne(match, instance, deps, st2kv);
-    record({ rule: { ref: match.rule.ref }, ...result });
+    out.push(recordEnforcement({ rule: { ref: match.rule.ref }, ...result }, instance, deps));
   }
   return out;
 }
