@@ -141,17 +141,20 @@ export async function createEngine(config: EngineConfig, options: CreateEngineOp
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   mkdirSync(path.join(config.dataDir, 'packs'), { recursive: true });
   // Group commit: hot-path writes of one event-loop turn share a commit (webhooks wait for it before answering).
+  const mainThreadCommits = process.env[MAIN_THREAD_COMMITS_ENV] === '1';
   const store = new SqliteStore({
     filename: path.join(config.dataDir, 'squall.db'),
     groupCommit: true,
-    // A long-running server checkpoints off the commit path: on its writer thread, or (main-thread commits) in a
-    // checkpoint worker. CLI processes are short-lived.
+    // A long-running server checkpoints off the commit path, in a checkpoint thread beside whichever thread
+    // commits. CLI processes are short-lived.
     backgroundCheckpoint: options.role === 'server',
     onCheckpointError: (message) => logger.warn({ component: 'store' }, `WAL checkpoint failed: ${message}`),
     // The server's statements and commits run on a writer thread, off the event loop (CLI processes are short).
-    writerThread: options.role === 'server' && process.env[MAIN_THREAD_COMMITS_ENV] !== '1',
+    writerThread: options.role === 'server' && !mainThreadCommits,
     onWriteError: (message) => logger.error({ component: 'store' }, message),
   });
+  if (options.role === 'server' && mainThreadCommits)
+    logger.info({ component: 'store' }, `${MAIN_THREAD_COMMITS_ENV}=1: SQLite commits on the main thread`);
   const secretBox = SecretBox.fromKeyFile(config.crypto.keyPath);
   const events = new EventBus();
   const rbac = new Rbac(config.rbac);

@@ -93,6 +93,33 @@ describe('squall start (real process)', () => {
     ).toEqual([[instanceId, done[0].id]]);
   });
 
+  it('with SQUALL_MAIN_THREAD_COMMITS=1 (the escape hatch) commits on the main thread and webhooks still fire rules', async () => {
+    const s = await server({
+      SQUALL_MAIN_THREAD_COMMITS: '1',
+      SQUALL_WEBHOOKS: JSON.stringify({ deploy: {} }),
+    });
+    await s.start();
+    expect(s.logs).toContain('SQUALL_MAIN_THREAD_COMMITS=1: SQLite commits on the main thread');
+    for (const text of ['one', 'two']) {
+      const posted = await runCli(
+        ['webhook', 'post', 'deploy', JSON.stringify({ env: 'prod', text })],
+        s.cliEnv,
+      );
+      expect(posted.code, posted.stderr).toBe(0);
+    }
+    const done = await waitFor(async () => {
+      const list = (await executions(s)).filter(
+        (e) => e.action === 'hooks.write' && e.status === 'succeeded',
+      );
+      return list.length === 2 ? list : undefined;
+    });
+    expect(done.map((e) => (e.result as { stdout: string }).stdout).sort()).toEqual([
+      'one\ndone',
+      'two\ndone',
+    ]);
+    expect(await s.stop('SIGTERM')).toBe(0);
+  });
+
   it('streams output with `execution tail` while the execution runs', async () => {
     const s = await server();
     await s.start();
