@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { runCli, SquallServer } from '../test/helpers/squall-process.ts';
 import { driveHttp, type LoadResult } from './http-load-driver.ts';
-import { cpuMsOf } from './proc-cpu.ts';
+import { cpuMsOf, mainThreadCpuMsOf } from './proc-cpu.ts';
 import type { BenchResult } from './run.ts';
 
 const BENCH_PACKS = path.join(path.dirname(new URL(import.meta.url).pathname), 'fixtures');
@@ -80,6 +80,7 @@ interface NoopRun {
   completed: number;
   drained: number;
   cpuPerRequest?: number;
+  mainThreadPerRequest?: number;
   other: number;
   succeededRatio: number;
 }
@@ -111,10 +112,13 @@ async function stopBenchServer(server: SquallServer): Promise<void> {
 async function noopRun(): Promise<NoopRun> {
   const { server, apiKey } = await startBenchServer();
   try {
-    const cpu0 = cpuMsOf(server.child?.pid);
+    const pid = server.child?.pid;
+    const cpu0 = cpuMsOf(pid);
+    const main0 = mainThreadCpuMsOf(pid);
     const noop = await drive(server.port, 'bench-noop', '{"kind": "noop"}', apiKey, 10, 10);
     const drainSeconds = await waitDrained(server, 'core.noop', 30_000);
-    const cpu1 = cpuMsOf(server.child?.pid);
+    const cpu1 = cpuMsOf(pid);
+    const main1 = mainThreadCpuMsOf(pid);
     const completed = await countSucceeded(server, 'core.noop');
     return {
       accepted: noop.accepted / noop.seconds,
@@ -125,6 +129,10 @@ async function noopRun(): Promise<NoopRun> {
       cpuPerRequest:
         cpu0 !== undefined && cpu1 !== undefined
           ? Math.round(((cpu1 - cpu0) * 1000) / Math.max(1, completed))
+          : undefined,
+      mainThreadPerRequest:
+        main0 !== undefined && main1 !== undefined
+          ? Math.round(((main1 - main0) * 1000) / Math.max(1, completed))
           : undefined,
       // 429/503 (or worse) under load would not count as accepted; say so rather than hide it in the rate.
       other: noop.sent - noop.accepted,
@@ -148,6 +156,9 @@ export async function benchWebhooks(): Promise<BenchResult[]> {
   for (let i = 0; i < NOOP_RUNS; i++) runs.push(await noopRun());
   const of = (pick: (run: NoopRun) => number) => percentile(runs.map(pick), 0.5);
   const cpu = runs.every((r) => r.cpuPerRequest !== undefined) ? of((r) => r.cpuPerRequest!) : undefined;
+  const mainThread = runs.every((r) => r.mainThreadPerRequest !== undefined)
+    ? of((r) => r.mainThreadPerRequest!)
+    : undefined;
   const results: BenchResult[] = [
     { name: 'webhook→rule→noop accepted', value: of((r) => r.accepted), unit: 'req/s' },
     { name: 'webhook→rule→noop p99 latency', value: of((r) => r.p99), unit: 'ms' },
@@ -158,6 +169,16 @@ export async function benchWebhooks(): Promise<BenchResult[]> {
           {
             name: 'webhook→rule→noop server CPU per request (all threads, accept + execution)',
             value: cpu,
+            unit: 'µs',
+          },
+        ]
+      : []),
+    ...(mainThread !== undefined
+      ? [
+          {
+            // The event loop's share: the thread the webhook path is bound by (compare runs with this, not rates).
+            name: 'webhook→rule→noop server main thread per request',
+            value: mainThread,
             unit: 'µs',
           },
         ]
