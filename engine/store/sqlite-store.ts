@@ -331,20 +331,27 @@ export class SqliteStore implements Store {
       // batches when it grows (sqlite-writer-worker.mjs). Checkpoints inside the commits held up the webhooks that
       // waited for them (the bench's p99). The main connection, which writes rarely, never checkpoints.
       this.db.pragma('wal_autocheckpoint = 0');
-      const walFrames = new Int32Array(new SharedArrayBuffer(4));
+      // [0] the WAL's length (the checkpoint thread writes it), [1] 1 once that thread is gone (see SqliteWriter).
+      const walState = new Int32Array(new SharedArrayBuffer(8));
       this.checkpointer = new WalCheckpointer({
         filename: options.filename,
         intervalMs: options.checkpointIntervalMs ?? WRITER_MODE_CHECKPOINT_MS,
         restartFrames: Number.POSITIVE_INFINITY,
-        walFrames,
+        walFrames: walState,
         onError: options.onCheckpointError,
+        onExit: () => {
+          Atomics.store(walState, 1, 1);
+          options.onCheckpointError?.(
+            'the checkpoint thread exited; the writer thread checkpoints in its commits again',
+          );
+        },
       });
       this.#onWriteError = options.onWriteError;
       this.#onFatal = options.onFatal;
       this.#writer = new SqliteWriter({
         filename: options.filename,
         statements: WRITE_SQL,
-        walFrames,
+        walState,
         onAck: (ack) => this.#acked(ack),
         onError: options.onWriteError,
         onExit: () => this.#fail(new Error('SQLite writer thread exited with writes not committed')),
@@ -355,6 +362,13 @@ export class SqliteStore implements Store {
         intervalMs: options.checkpointIntervalMs,
         restartFrames: options.checkpointRestartFrames,
         onError: options.onCheckpointError,
+        onExit: () => {
+          // SQLite's automatic checkpoints again: slower commits, but a WAL that stays bounded.
+          if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
+          options.onCheckpointError?.(
+            'the checkpoint thread exited; commits checkpoint as SQLite does by default again',
+          );
+        },
       });
       this.db.pragma('wal_autocheckpoint = 0');
     }

@@ -10,11 +10,13 @@
  * Checkpoints are not this thread's work: copying WAL pages into the database file inside a COMMIT held up every
  * batch that waited for it (1% of commits took 3–9 ms, and the webhooks they answered with them: the bench's p99).
  * A checkpoint thread of its own (wal-checkpoint-worker.mjs) runs PASSIVE passes every few ms alongside the commits
- * and publishes the WAL's length in `walFrames`. A PASSIVE pass never finds the WAL idle under sustained load, so
+ * and publishes the WAL's length in `walState[0]`. A PASSIVE pass never finds the WAL idle under sustained load, so
  * it never starts over; at most every CHECK_MS this thread looks at that length and, past RESTART_FRAMES, runs a
  * RESTART checkpoint — little is left to copy by then — waiting at most RESTART_WAIT_MS for readers (if they do not
  * let it finish, the next look tries again): the next commit starts the WAL over, truncated to the store's
- * journal_size_limit (wal-restart.mjs).
+ * journal_size_limit (wal-restart.mjs). Should the checkpoint thread die (`walState[1]` = 1), this thread's
+ * commits checkpoint again as SQLite does by default, and its looks run a PASSIVE pass before any RESTART: slower
+ * commits, but a WAL that stays bounded.
  *
  * A statement that fails (a constraint the main thread could not pre-check) is skipped and reported; the rest of
  * the batch still commits, as each statement did when it ran on its own. A failed COMMIT loses the batch: it is
@@ -22,13 +24,13 @@
  */
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { restartWal } from './wal-restart.mjs';
+import { checkpointBounded, restartWal } from './wal-restart.mjs';
 
 /**
- * @type {{ filename: string, statements: Record<string, string>, state: Int32Array, walFrames?: Int32Array,
+ * @type {{ filename: string, statements: Record<string, string>, state: Int32Array, walState?: Int32Array,
  *   port: import('node:worker_threads').MessagePort }}
  */
-const { filename, statements, state, walFrames, port } = workerData;
+const { filename, statements, state, walState, port } = workerData;
 const BUSY_TIMEOUT_MS = 5000;
 /** @type {import('better-sqlite3').Database | undefined} */
 let connection;
@@ -42,7 +44,7 @@ function database() {
   db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
   // The checkpoint thread copies pages; commits here only append to the WAL. (With none, SQLite's automatic
   // checkpoints stay on.)
-  if (walFrames) db.pragma('wal_autocheckpoint = 0');
+  if (walState) db.pragma('wal_autocheckpoint = 0');
   connection = db;
   return db;
 }
@@ -55,13 +57,29 @@ const RESTART_FRAMES = 4096;
 const RESTART_WAIT_MS = 100;
 let lastCheck = Number.NEGATIVE_INFINITY;
 
+/** True once the checkpoint thread is gone and this thread's commits checkpoint again. */
+let checkpointingHere = false;
+
 /** After a commit: a WAL that the checkpoint thread's PASSIVE passes could not start over gets a RESTART. */
 function bound() {
+  if (!walState) return;
+  const busy = { waitMs: RESTART_WAIT_MS, busyTimeoutMs: BUSY_TIMEOUT_MS };
+  if (Atomics.load(walState, 1) === 1) {
+    if (!checkpointingHere) {
+      checkpointingHere = true;
+      database().pragma('wal_autocheckpoint = 1000');
+    }
+    const now = performance.now();
+    if (now - lastCheck < CHECK_MS) return;
+    lastCheck = now;
+    checkpointBounded(database(), RESTART_FRAMES, busy);
+    return;
+  }
   const now = performance.now();
-  if (!walFrames || now - lastCheck < CHECK_MS || Atomics.load(walFrames, 0) < RESTART_FRAMES) return;
+  if (now - lastCheck < CHECK_MS || Atomics.load(walState, 0) < RESTART_FRAMES) return;
   lastCheck = now;
-  const { restarted } = restartWal(database(), { waitMs: RESTART_WAIT_MS, busyTimeoutMs: BUSY_TIMEOUT_MS });
-  if (restarted) Atomics.store(walFrames, 0, 0);
+  const { restarted } = restartWal(database(), busy);
+  if (restarted) Atomics.store(walState, 0, 0);
 }
 
 /** @type {Map<string, import('better-sqlite3').Statement>} */

@@ -15,11 +15,12 @@ export interface SqliteWriterOptions {
   /** The statements a batch may name, by key. */
   statements: Record<string, string>;
   /**
-   * The WAL's length in frames as the store's checkpoint thread last saw it (shared memory): past a limit the
-   * writer runs a RESTART checkpoint between batches so the WAL starts over (see sqlite-writer-worker.mjs).
-   * Without a checkpoint thread (no `walFrames`) the writer's commits checkpoint as SQLite does by default.
+   * Shared with the store's checkpoint thread: [0] the WAL's length in frames as that thread last saw it — past a
+   * limit the writer runs a RESTART checkpoint between batches so the WAL starts over; [1] set to 1 once that thread
+   * is gone, and the writer's commits checkpoint again (see sqlite-writer-worker.mjs). Without it (no checkpoint
+   * thread) the writer's commits checkpoint as SQLite does by default.
    */
-  walFrames?: Int32Array;
+  walState?: Int32Array;
   /** Called once per batch, in order, on this thread: from the event loop or inside `waitFor`. */
   onAck(ack: WriterAck): void;
   /** Called when the thread reports an error of its own (it could not load, a checkpoint failed). */
@@ -63,7 +64,7 @@ export class SqliteWriter {
         filename: options.filename,
         statements: options.statements,
         state: this.#state,
-        walFrames: options.walFrames,
+        walState: options.walState,
         port: port2,
       },
       transferList: [port2],

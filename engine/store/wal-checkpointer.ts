@@ -15,6 +15,8 @@ export interface WalCheckpointerOptions {
   walFrames?: Int32Array;
   /** Called when a checkpoint fails (logged by the owner); the next interval tries again. */
   onError?(message: string): void;
+  /** Called once if the thread exits before `stop`: nothing checkpoints the WAL any more unless the owner does. */
+  onExit?(): void;
 }
 
 export interface CheckpointReport {
@@ -57,7 +59,13 @@ export class WalCheckpointer {
     this.#worker.on('error', (error) => options.onError?.(error.message));
     this.#worker.once('exit', () => {
       this.#exited = true;
+      if (!this.#stopping) options.onExit?.();
     });
+  }
+
+  /** Ends the thread at once (what a crashed thread looks like; tests use it). */
+  terminate(): Promise<number> {
+    return this.#worker.terminate();
   }
 
   /** Asks for a checkpoint now; resolves with its report. */

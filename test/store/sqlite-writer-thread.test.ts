@@ -297,11 +297,11 @@ describe('SqliteStore writer-thread checkpoints', () => {
     setup.pragma('journal_mode = WAL');
     setup.exec('CREATE TABLE t (v TEXT)');
     setup.close();
-    const walFrames = new Int32Array(new SharedArrayBuffer(4));
+    const walState = new Int32Array(new SharedArrayBuffer(8));
     const writer = new SqliteWriter({
       filename: file,
       statements: { insert: 'INSERT INTO t (v) VALUES (?)' },
-      walFrames,
+      walState,
       onAck: () => {},
     });
     try {
@@ -312,13 +312,43 @@ describe('SqliteStore writer-thread checkpoints', () => {
       writer.waitFor(writer.post(rows(400)));
       // ...until the (here pretended) checkpoint thread says it is past the limit: after the next batch the writer
       // copies the rest and waits for readers, so the batch after it starts the WAL over.
-      Atomics.store(walFrames, 0, 5_000);
+      Atomics.store(walState, 0, 5_000);
       writer.waitFor(writer.post(rows(1)));
       writer.waitFor(writer.post(rows(1)));
-      expect(Atomics.load(walFrames, 0)).toBe(0);
+      expect(Atomics.load(walState, 0)).toBe(0);
       expect(walLength(file).log).toBeLessThan(10);
     } finally {
       writer.stopSync();
     }
   });
+
+  for (const writerThread of [true, false]) {
+    it(`if the checkpoint thread dies, commits checkpoint again and the WAL stays bounded (${writerThread ? 'writer thread' : 'main-thread commits'})`, async () => {
+      dir = mkdtempSync(join(tmpdir(), 'squall-writer-'));
+      const file = join(dir, 'squall.db');
+      const errors: string[] = [];
+      const store = new SqliteStore({
+        filename: file,
+        groupCommit: true,
+        backgroundCheckpoint: true,
+        writerThread,
+        onCheckpointError: (message) => errors.push(message),
+      });
+      try {
+        await store.checkpointer!.terminate();
+        while (!errors.some((e) => e.startsWith('the checkpoint thread exited;'))) await nextTurn();
+        for (let turn = 0; turn < 60; turn++) {
+          for (let i = 0; i < 200; i++)
+            store.insertTriggerInstance(instance(`t${turn}-${i}`, { payload: { body: 'x'.repeat(3000) } }));
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        await store.whenDurable();
+        // Over 9,000 pages written: with nothing checkpointing, the WAL would hold them all.
+        expect(walLength(file).log).toBeLessThan(7_000);
+        expect(store.listTriggerInstances({ limit: 20_000 })).toHaveLength(12_000);
+      } finally {
+        await store.closeAsync();
+      }
+    });
+  }
 });
