@@ -245,6 +245,21 @@ describe('SqliteStore writer-thread checkpoints', () => {
     }
   };
 
+  /**
+   * Writes 12,000 rows of 3 KB (over 9,000 pages) spread over turns with pauses between them, as a server sees them
+   * (never a timed assertion), then checks the WAL holds far fewer pages: it was started over along the way.
+   */
+  async function expectWalBoundedUnderWrites(store: SqliteStore, file: string): Promise<void> {
+    for (let turn = 0; turn < 60; turn++) {
+      for (let i = 0; i < 200; i++)
+        store.insertTriggerInstance(instance(`t${turn}-${i}`, { payload: { body: 'x'.repeat(3000) } }));
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await store.whenDurable();
+    expect(walLength(file).log).toBeLessThan(7_000);
+    expect(store.listTriggerInstances({ limit: 20_000 })).toHaveLength(12_000);
+  }
+
   it('the WAL stays bounded under continuous writes: a checkpoint thread copies, the writer starts it over', async () => {
     // Measured on the webhook bench before: 534 MB of WAL after 10 s, never started over.
     dir = mkdtempSync(join(tmpdir(), 'squall-writer-'));
@@ -258,18 +273,9 @@ describe('SqliteStore writer-thread checkpoints', () => {
     });
     try {
       expect(store.checkpointer?.running).toBe(true);
-      // Writes spread over turns with pauses between them, as a server sees them (never a timed assertion).
-      for (let turn = 0; turn < 60; turn++) {
-        for (let i = 0; i < 200; i++)
-          store.insertTriggerInstance(instance(`t${turn}-${i}`, { payload: { body: 'x'.repeat(3000) } }));
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-      await store.whenDurable();
-      // 12,000 rows of 3 KB are over 9,000 pages: had the WAL never started over it would hold them all. The writer
-      // starts it over once the checkpoint thread reports it past 4,096 pages (looking at most every 250 ms), so a
-      // few thousand pages at most are left in it.
-      expect(walLength(file).log).toBeLessThan(7_000);
-      expect(store.listTriggerInstances({ limit: 20_000 })).toHaveLength(12_000);
+      // The writer starts the WAL over once the checkpoint thread reports it past 4,096 pages (looking at most
+      // every 250 ms), so a few thousand pages at most are left in it.
+      await expectWalBoundedUnderWrites(store, file);
     } finally {
       await store.closeAsync();
     }
@@ -337,15 +343,7 @@ describe('SqliteStore writer-thread checkpoints', () => {
       try {
         await store.checkpointer!.terminate();
         while (!errors.some((e) => e.startsWith('the checkpoint thread exited;'))) await nextTurn();
-        for (let turn = 0; turn < 60; turn++) {
-          for (let i = 0; i < 200; i++)
-            store.insertTriggerInstance(instance(`t${turn}-${i}`, { payload: { body: 'x'.repeat(3000) } }));
-          await new Promise((resolve) => setTimeout(resolve, 10));
-        }
-        await store.whenDurable();
-        // Over 9,000 pages written: with nothing checkpointing, the WAL would hold them all.
-        expect(walLength(file).log).toBeLessThan(7_000);
-        expect(store.listTriggerInstances({ limit: 20_000 })).toHaveLength(12_000);
+        await expectWalBoundedUnderWrites(store, file);
       } finally {
         await store.closeAsync();
       }
