@@ -60,25 +60,26 @@ let lastCheck = Number.NEGATIVE_INFINITY;
 /** True once the checkpoint thread is gone and this thread's commits checkpoint again. */
 let checkpointingHere = false;
 
+/** The RESTART's bounded wait for readers, then this connection's own busy timeout again. */
+const RESTART_BUSY = { waitMs: RESTART_WAIT_MS, busyTimeoutMs: BUSY_TIMEOUT_MS };
+
 /** After a commit: a WAL that the checkpoint thread's PASSIVE passes could not start over gets a RESTART. */
 function bound() {
   if (!walState) return;
-  const busy = { waitMs: RESTART_WAIT_MS, busyTimeoutMs: BUSY_TIMEOUT_MS };
+  const now = performance.now();
+  if (now - lastCheck < CHECK_MS) return;
   if (Atomics.load(walState, 1) === 1) {
     if (!checkpointingHere) {
       checkpointingHere = true;
       database().pragma('wal_autocheckpoint = 1000');
     }
-    const now = performance.now();
-    if (now - lastCheck < CHECK_MS) return;
     lastCheck = now;
-    checkpointBounded(database(), RESTART_FRAMES, busy);
+    checkpointBounded(database(), RESTART_FRAMES, RESTART_BUSY);
     return;
   }
-  const now = performance.now();
-  if (now - lastCheck < CHECK_MS || Atomics.load(walState, 0) < RESTART_FRAMES) return;
+  if (Atomics.load(walState, 0) < RESTART_FRAMES) return;
   lastCheck = now;
-  const { restarted } = restartWal(database(), busy);
+  const { restarted } = restartWal(database(), RESTART_BUSY);
   if (restarted) Atomics.store(walState, 0, 0);
 }
 
