@@ -1,4 +1,5 @@
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { waitForFlag } from './wait-flag.ts';
 
 /** The writer thread's answer for one batch, delivered in batch order. */
 export interface WriterAck {
@@ -150,9 +151,7 @@ export class SqliteWriter {
     if (!this.#exited) this.waitFor(this.#posted);
     this.#stopped = true;
     this.#port.postMessage('stop');
-    // Bounded: a worker that died without closing must not hang the caller.
-    for (let waited = 0; Atomics.load(this.#state, 1) === 0 && !this.#exited && waited < 5_000; waited += 50)
-      Atomics.wait(this.#state, 1, 0, 50);
+    if (!this.#exited) waitForFlag(this.#state, 1);
   }
 
   /** Waits for every batch and for the thread to exit (its connection closed). */

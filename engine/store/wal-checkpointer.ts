@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { waitForFlag } from './wait-flag.ts';
 
 export interface WalCheckpointerOptions {
   /** The database file (the worker opens its own connection to it). */
@@ -96,9 +97,7 @@ export class WalCheckpointer {
       this.#stopping = new Promise((resolve) => this.#worker.once('exit', () => resolve()));
       this.#worker.postMessage('stop');
     }
-    // Bounded: a worker that died without closing must not hang the caller.
-    for (let waited = 0; Atomics.load(this.#closed, 0) === 0 && !this.#exited && waited < 5_000; waited += 50)
-      Atomics.wait(this.#closed, 0, 0, 50);
+    waitForFlag(this.#closed, 0);
   }
 
   get running(): boolean {
